@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/planner"
+)
+
+type applyOptions struct {
+	planFlags
+	autoApprove bool
+	parallel    int
+}
+
+func newApplyCommand(g *globals) *cobra.Command {
+	var o applyOptions
+	cmd := &cobra.Command{
+		Use:   "apply [PLANFILE]",
+		Short: "Make the stored backups match the configuration",
+		Long: `Apply plans (or takes a plan saved with 'strata plan -out FILE', refusing it
+if what is stored changed since), takes a lease on every destination it writes,
+and runs the actions: new snapshots streamed to the origin tier, transfers
+down the tiers with digest checks, verifications, purges and cleanups.
+On a terminal it shows the plan and asks for 'yes' unless --auto-approve;
+without a terminal it needs --auto-approve or a saved plan.
+
+Exit codes: 0 every action succeeded (or nothing to do), 1 an action failed or
+was skipped or the plan was refused, 4 another apply holds a lease,
+130/143 interrupted.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runApply(cmd.Context(), g, o, args) },
+	}
+	addPlanFlags(cmd, &o.planFlags)
+	cmd.Flags().BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking for confirmation")
+	cmd.Flags().IntVar(&o.parallel, "parallelism", 4, "run at most `N` actions at once")
+	return cmd
+}
+
+func runApply(ctx context.Context, g *globals, o applyOptions, args []string) error {
+	s, err := g.takeSurvey(ctx)
+	if err != nil {
+		return err
+	}
+	var p *planner.Plan
+	var planErr error
+	if len(args) == 1 {
+		p, err = g.savedPlan(s, args[0])
+	} else {
+		p, planErr = g.plan(s, o.planFlags)
+		if p == nil {
+			return planErr
+		}
+		err = g.confirm(p, o.autoApprove)
+	}
+	if err != nil {
+		return err
+	}
+	if len(p.Actions) == 0 {
+		if !g.json {
+			fmt.Fprintln(g.stdout, "No changes. Backups match the configuration.")
+		} else {
+			writeJSON(g.stdout, executor.Report{Results: []*executor.Result{}})
+		}
+		return errors.Join(planErr, listingFailures(s.inv))
+	}
+	rep, err := g.execute(ctx, s, p, o.parallel)
+	if err != nil {
+		return err
+	}
+	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.inv))
+}
+
+// savedPlan reads a plan file and refuses it if the inventory changed.
+func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	p, err := planner.ReadPlanJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a strata plan: %v", file, err)
+	}
+	if p.Fingerprint != s.inv.Fingerprint {
+		return nil, fmt.Errorf("the stored backups changed since %s was made; run 'strata plan' again", file)
+	}
+	return p, nil
+}
+
+// confirm shows the plan and asks for "yes" on a terminal; elsewhere it
+// requires --auto-approve.
+func (g *globals) confirm(p *planner.Plan, auto bool) error {
+	if len(p.Actions) == 0 || auto {
+		return nil
+	}
+	if !isTerminal(g.stdin) || g.json {
+		return errors.New("apply needs --auto-approve (or a plan saved with 'strata plan -out FILE') when it cannot ask on a terminal")
+	}
+	data, err := p.JSON()
+	if err != nil {
+		return err
+	}
+	if err := g.showPlan(data); err != nil {
+		return err
+	}
+	fmt.Fprint(g.stdout, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
+	line, _ := bufio.NewReader(g.stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("apply cancelled; nothing was changed")
+	}
+	return nil
+}
+
+// execute takes leases on the destinations the plan writes and runs it.
+func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int) (*executor.Report, error) {
+	written := executor.Stores{}
+	for _, a := range p.Actions {
+		written[a.Location.Destination] = s.stores[a.Location.Destination]
+	}
+	leases, err := executor.Acquire(ctx, written)
+	var locked *executor.LockedError
+	if errors.As(err, &locked) {
+		return nil, &exitCodeError{code: exitLocked, err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer leases.Release()
+	ui := g.newProgress(len(p.Actions))
+	ex := executor.New(s.cfg, s.stores, executor.Options{
+		Parallel: parallel, Now: g.clock, Version: strataVersion(), Events: ui.event,
+	})
+	rep := ex.Run(ctx, p)
+	ui.finish()
+	return rep, nil
+}
+
+// reportApply prints the outcome and returns an error when anything did not succeed.
+func (g *globals) reportApply(rep *executor.Report) error {
+	if g.json {
+		writeJSON(g.stdout, rep)
+	} else {
+		fmt.Fprintf(g.stdout, "\nApply complete: %d done, %d failed, %d skipped, %d not started.\n",
+			rep.Count(executor.Done), rep.Count(executor.Failed), rep.Count(executor.Skipped), rep.Count(executor.NotStarted))
+	}
+	if rep.OK() {
+		return nil
+	}
+	for _, r := range rep.Results {
+		if r.Status == executor.Failed {
+			g.errorf("%s failed: %s", r.Action.Key, r.Error)
+		}
+	}
+	return failed(exitError)
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stratabackup/strata/executor"
+)
+
+func newHistoryCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "history APP",
+		Short: "One line per snapshot of an application: ID, files, bytes, where it is",
+		Long: `History shows every complete snapshot of an application, oldest first, with
+the number of files and bytes it holds (from its manifest) and every location
+that has a copy.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runHistory(cmd.Context(), g, args[0]) },
+	}
+}
+
+type historyRow struct {
+	ID     string   `json:"id"`
+	Files  int64    `json:"files"`
+	Bytes  int64    `json:"bytes"`
+	Stored int64    `json:"stored_bytes"`
+	Where  []string `json:"where"`
+	Error  string   `json:"error,omitempty"`
+}
+
+func runHistory(ctx context.Context, g *globals, name string) error {
+	s, err := g.takeSurvey(ctx)
+	if err != nil {
+		return err
+	}
+	app := s.cfg.Application(name)
+	if app == nil {
+		return fmt.Errorf("no application %q in the configuration", name)
+	}
+	ids, byID := appCopies(s, app, "")
+	rows := make([]historyRow, 0, len(ids))
+	for _, id := range ids {
+		rows = append(rows, historyFor(ctx, s, id, byID[id]))
+	}
+	g.printHistory(rows)
+	return listingFailures(s.inv)
+}
+
+func historyFor(ctx context.Context, s *survey, id string, refs []copyRef) historyRow {
+	row := historyRow{ID: id}
+	for _, r := range refs {
+		row.Where = append(row.Where, r.loc.String())
+	}
+	m, err := executor.ReadManifest(ctx, s.stores[refs[0].loc.Destination], refs[0].c.Dir)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	row.Files, row.Bytes, row.Stored = m.Source.Files, m.Source.Bytes, m.Size
+	return row
+}
+
+func (g *globals) printHistory(rows []historyRow) {
+	if g.json {
+		writeJSON(g.stdout, rows)
+		return
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SNAPSHOT\tFILES\tBYTES\tSTORED\tWHERE")
+	for _, r := range rows {
+		if r.Error != "" {
+			fmt.Fprintf(w, "%s\t?\t?\t?\t%s (%s)\n", r.ID, strings.Join(r.Where, ", "), r.Error)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, humanSize(r.Bytes), humanSize(r.Stored), strings.Join(r.Where, ", "))
+	}
+	w.Flush()
+}

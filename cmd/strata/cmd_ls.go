@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/spec"
+)
+
+func newLsCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ls [APP]",
+		Short: "List the stored backups per application, tier and destination",
+		Long: `Ls lists every destination once and shows, for each application, tier and
+destination: how many complete snapshots are there, the newest, their total
+size and how many are verified. Orphaned snapshots (claimed by no application)
+are listed too. It changes nothing.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.takeSurvey(cmd.Context())
+			if err != nil {
+				return err
+			}
+			rows, err := lsRows(s, args)
+			if err != nil {
+				return err
+			}
+			g.printLs(rows, s.inv)
+			return listingFailures(s.inv)
+		},
+	}
+}
+
+// lsRow is one application × tier × destination.
+type lsRow struct {
+	App         string    `json:"app"`
+	Tier        string    `json:"tier"`
+	Destination string    `json:"destination"`
+	Snapshots   int       `json:"snapshots"`
+	Newest      string    `json:"newest,omitempty"`
+	Bytes       int64     `json:"bytes"`
+	Verified    int       `json:"verified"`
+	Corrupt     int       `json:"corrupt"`
+	Incomplete  int       `json:"incomplete"`
+	Error       string    `json:"error,omitempty"`
+	newestTime  time.Time `json:"-"`
+}
+
+func lsRows(s *survey, args []string) ([]lsRow, error) {
+	apps := s.cfg.Applications
+	if len(args) == 1 {
+		app := s.cfg.Application(args[0])
+		if app == nil {
+			return nil, fmt.Errorf("no application %q in the configuration", args[0])
+		}
+		apps = []*spec.Application{app}
+	}
+	var rows []lsRow
+	for _, app := range apps {
+		for _, t := range app.Tiers {
+			for _, d := range t.Destinations {
+				loc := planner.Location{Tier: t.Name, Destination: d.Name}
+				rows = append(rows, lsRowFor(app.Name, loc, s.inv))
+			}
+		}
+	}
+	return rows, nil
+}
+
+func lsRowFor(app string, loc planner.Location, inv *planner.Inventory) lsRow {
+	r := lsRow{App: app, Tier: loc.Tier, Destination: loc.Destination, Error: inv.Failed[loc.Destination]}
+	for _, c := range inv.Copies[app][loc] {
+		switch {
+		case !c.Complete:
+			r.Incomplete++
+			continue
+		case !c.Healthy():
+			r.Corrupt++
+		case !c.Verified.IsZero():
+			r.Verified++
+		}
+		r.Snapshots++
+		r.Bytes += c.Size
+		if c.ID.Time().After(r.newestTime) {
+			r.newestTime, r.Newest = c.ID.Time(), c.ID.String()
+		}
+	}
+	return r
+}
+
+func (g *globals) printLs(rows []lsRow, inv *planner.Inventory) {
+	if g.json {
+		writeJSON(g.stdout, map[string]any{"locations": rows, "orphans": inv.Orphans})
+		return
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "APP\tTIER\tDESTINATION\tSNAPSHOTS\tNEWEST\tSIZE\tVERIFIED")
+	for _, r := range rows {
+		newest, size := r.Newest, humanSize(r.Bytes)
+		if newest == "" {
+			newest = "-"
+		}
+		verified := fmt.Sprintf("%d/%d", r.Verified, r.Snapshots)
+		if r.Corrupt > 0 {
+			verified += fmt.Sprintf(" (%d damaged)", r.Corrupt)
+		}
+		if r.Error != "" {
+			newest, size, verified = "listing failed", "-", "-"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.App, r.Tier, r.Destination, r.Snapshots, newest, size, verified)
+	}
+	w.Flush()
+	for _, o := range inv.Orphans {
+		fmt.Fprintf(g.stdout, "orphaned: %s at %s (no application claims it; left alone)\n", o.Dir, o.Destination)
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stratabackup/strata/planner"
+)
+
+type planOptions struct {
+	planFlags
+	out              string
+	detailedExitcode bool
+}
+
+func addPlanFlags(cmd *cobra.Command, o *planFlags) {
+	cmd.Flags().IntVar(&o.maxPurge, "max-purge", -1, "allow up to `N` purges per application and location (default: no more than half)")
+	cmd.Flags().StringArrayVar(&o.snapshot, "snapshot", nil, "take a snapshot of `APP` now even if its schedule has not ticked (repeatable)")
+}
+
+func newPlanCommand(g *globals) *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would do",
+		Long: `Plan lists every destination once, compares what is stored with the
+configuration and prints the actions that would make them match: snapshot,
+transfer, purge, verify, repair, cleanup. It changes nothing.
+
+Exit codes: 0 success; with --detailed-exitcode 0 no changes, 1 error, 2 changes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd, g, o) },
+	}
+	addPlanFlags(cmd, &o.planFlags)
+	cmd.Flags().StringVar(&o.out, "out", "", "save the plan to `FILE` for 'strata apply FILE'")
+	cmd.Flags().BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 0 when there are no changes, 2 when there are, 1 on error")
+	return cmd
+}
+
+func runPlan(cmd *cobra.Command, g *globals, o planOptions) error {
+	s, err := g.takeSurvey(cmd.Context())
+	if err != nil {
+		return err
+	}
+	p, planErr := g.plan(s, o.planFlags)
+	if p == nil {
+		return planErr
+	}
+	data, err := p.JSON()
+	if err != nil {
+		return err
+	}
+	if err := g.showPlan(data); err != nil {
+		return err
+	}
+	if o.out != "" {
+		if err := os.WriteFile(o.out, data, 0o600); err != nil {
+			return fmt.Errorf("saving the plan: %w", err)
+		}
+		if !g.json {
+			fmt.Fprintf(g.stdout, "\nSaved the plan to %s; run 'strata apply %s' to apply exactly it.\n", o.out, o.out)
+		}
+	}
+	if err := errors.Join(planErr, listingFailures(s.inv)); err != nil {
+		return err
+	}
+	if o.detailedExitcode && len(p.Actions) > 0 {
+		return failed(exitChanges)
+	}
+	return nil
+}
+
+// showPlan prints a plan from its JSON form: as is with --json, else rendered.
+func (g *globals) showPlan(data []byte) error {
+	if g.json {
+		_, err := g.stdout.Write(append(bytes.TrimRight(data, "\n"), '\n'))
+		return err
+	}
+	return planner.RenderJSON(g.stdout, data, planner.RenderOptions{Color: g.color})
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/snapshot"
+	"github.com/stratabackup/strata/spec"
+)
+
+type restoreOptions struct {
+	day     string
+	from    string
+	to      string
+	force   bool
+	include []string
+}
+
+func newRestoreCommand(g *globals) *cobra.Command {
+	var o restoreOptions
+	cmd := &cobra.Command{
+		Use:   "restore APP [ID] --to DIR",
+		Short: "Restore a snapshot of an application into a directory",
+		Long: `Restore recreates a snapshot's tree under DIR: files keep their absolute
+source path without the leading "/", hook output sits under hooks/<name>/.
+Without ID it restores the newest snapshot; --day -1 picks yesterday's newest,
+--day 2026/11/20 that day's newest (days in the application's time zone).
+It reads the nearest complete copy (origin tier first, verified copies first,
+or only --from TIER), checks every piece's digest while reading and falls back
+to the next copy when one fails. A non-empty DIR needs --force.`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error { return runRestore(cmd.Context(), g, o, args) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.day, "day", "", "restore the newest snapshot of `DAY`: 0 today, -1 yesterday, or YYYY/MM/DD")
+	f.StringVar(&o.from, "from", "", "read only from `TIER`")
+	f.StringVar(&o.to, "to", "", "restore into `DIR` (required)")
+	f.BoolVar(&o.force, "force", false, "restore into a non-empty directory, overwriting files")
+	f.StringArrayVar(&o.include, "include", nil, "restore only entries matching `GLOB` (repeatable)")
+	_ = cmd.MarkFlagRequired("to")
+	return cmd
+}
+
+func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string) error {
+	if err := checkTarget(o.to, o.force); err != nil {
+		return err
+	}
+	s, err := g.takeSurvey(ctx)
+	if err != nil {
+		return err
+	}
+	app := s.cfg.Application(args[0])
+	if app == nil {
+		return fmt.Errorf("no application %q in the configuration", args[0])
+	}
+	if o.from != "" && s.cfg.Tier(o.from) == nil {
+		return fmt.Errorf("no tier %q in the configuration", o.from)
+	}
+	ids, byID := appCopies(s, app, o.from)
+	id, err := pickSnapshot(ids, args[1:], o.day, app, g.clock())
+	if err != nil {
+		return err
+	}
+	return g.restoreFrom(ctx, s, app, id, byID[id], o)
+}
+
+func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Application, id string, refs []copyRef, o restoreOptions) error {
+	var errs []error
+	for i, r := range refs {
+		opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force || i > 0}
+		_, stats, err := executor.Restore(ctx, s.stores[r.loc.Destination], r.c.Dir, o.to, opts)
+		if err == nil {
+			g.printRestored(app.Name, id, r.loc.String(), o.to, stats)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		g.logger.Warn(fmt.Sprintf("restore from %s failed: %v", r.loc, err))
+		errs = append(errs, fmt.Errorf("%s: %w", r.loc, err))
+	}
+	return fmt.Errorf("no copy of %s %s could be restored: %w", app.Name, id, errors.Join(errs...))
+}
+
+func (g *globals) printRestored(app, id, loc, to string, st *snapshot.ExtractStats) {
+	if g.json {
+		writeJSON(g.stdout, map[string]any{"app": app, "snapshot": id, "from": loc, "to": to, "stats": st})
+		return
+	}
+	fmt.Fprintf(g.stdout, "Restored %s %s from %s into %s: %d files, %s.\n", app, id, loc, to, st.Files, humanSize(st.Bytes))
+}
+
+// checkTarget refuses a non-empty target without force.
+func checkTarget(dir string, force bool) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("restore target: %w", err)
+	}
+	if len(entries) > 0 && !force {
+		return fmt.Errorf("restore target %s is not empty; restore into an empty directory, or add --force to overwrite", dir)
+	}
+	return nil
+}
+
+// pickSnapshot chooses the snapshot to restore: the one named, the newest of
+// a day, or the newest of all. ids is sorted oldest first.
+func pickSnapshot(ids []string, named []string, day string, app *spec.Application, now time.Time) (string, error) {
+	if len(ids) == 0 {
+		return "", fmt.Errorf("application %s has no complete snapshot to restore", app.Name)
+	}
+	if len(named) == 1 {
+		id, err := snapshot.ParseID(named[0])
+		if err != nil {
+			return "", err
+		}
+		for _, have := range ids {
+			if have == id.String() {
+				return have, nil
+			}
+		}
+		return "", fmt.Errorf("application %s has no complete snapshot %s; see 'strata history %s'", app.Name, id, app.Name)
+	}
+	if day == "" {
+		return ids[len(ids)-1], nil
+	}
+	return newestOfDay(ids, day, app, now)
+}
+
+func newestOfDay(ids []string, day string, app *spec.Application, now time.Time) (string, error) {
+	loc := time.UTC
+	if app.Schedule != nil && app.Schedule.Location != nil {
+		loc = app.Schedule.Location
+	}
+	start, err := parseDay(day, now.In(loc), loc)
+	if err != nil {
+		return "", err
+	}
+	end := start.AddDate(0, 0, 1)
+	for i := len(ids) - 1; i >= 0; i-- {
+		id, _ := snapshot.ParseID(ids[i])
+		if t := id.Time(); !t.Before(start) && t.Before(end) {
+			return ids[i], nil
+		}
+	}
+	return "", fmt.Errorf("application %s has no complete snapshot on %s", app.Name, start.Format("2006/01/02"))
+}
+
+// parseDay reads 0, -1, -2 … (days before today) or YYYY/MM/DD.
+func parseDay(day string, now time.Time, loc *time.Location) (time.Time, error) {
+	if n, err := strconv.Atoi(day); err == nil && n <= 0 {
+		y, m, d := now.Date()
+		return time.Date(y, m, d+n, 0, 0, 0, 0, loc), nil
+	}
+	t, err := time.ParseInLocation("2006/01/02", strings.TrimSpace(day), loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--day %q: want 0 (today), -1 (yesterday), … or YYYY/MM/DD", day)
+	}
+	return t, nil
+}

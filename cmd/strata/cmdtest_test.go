@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmdtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the .ct files of testscripts/ with the actual output")
+
+// TestScripts runs the real CLI, in process, over every testscripts/*.ct file.
+func TestScripts(t *testing.T) {
+	ts, err := cmdtest.Read("../../testscripts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Commands["strata"] = cmdtest.InProcessProgram("strata", run)
+	ts.Commands["fixture"] = fixtureCmd
+	ts.Commands["mkdata"] = mkdataCmd
+	ts.Commands["tree"] = treeCmd
+	ts.Commands["cmptree"] = cmptreeCmd
+	ts.Commands["corrupt"] = corruptCmd
+	ts.Commands["rmglob"] = rmglobCmd
+	ts.Setup = func(string) error {
+		os.Unsetenv("NO_COLOR")
+		return nil
+	}
+	ts.Run(t, *update)
+}
+
+// fixtureCmd copies testscripts/fixtures/NAME/* into the current directory.
+func fixtureCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: fixture NAME")
+	}
+	wd, _ := os.Getwd()
+	src := filepath.Join(testscriptsDir, "fixtures", args[0])
+	return nil, os.CopyFS(wd, os.DirFS(src))
+}
+
+// testscriptsDir is set once, before cmdtest changes directories.
+var testscriptsDir = func() string {
+	d, err := filepath.Abs("../../testscripts")
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
+// fixedTime is the modification time of every file mkdata writes, so that
+// archives, and their sizes, are the same on every run.
+var fixedTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// mkdataCmd writes a small deterministic tree into DIR.
+func mkdataCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: mkdata DIR")
+	}
+	files := map[string]string{
+		"README.txt":          "strata test data\n",
+		"docs/a.txt":          strings.Repeat("alpha ", 1000),
+		"docs/b.txt":          "beta\n",
+		"docs/log/noise.log":  "excluded\n",
+		"empty/.keep":         "",
+		"bin/blob.bin":        string(pseudoRandom(200 << 10)),
+		"docs/nested/c d.txt": "spaces and ünïcode\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(args[0], filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return nil, filepath.WalkDir(args[0], func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(p, fixedTime, fixedTime)
+	})
+}
+
+// pseudoRandom returns n incompressible but deterministic bytes.
+func pseudoRandom(n int) []byte {
+	out := make([]byte, 0, n+32)
+	seed := []byte("strata")
+	for len(out) < n {
+		sum := sha256.Sum256(seed)
+		out = append(out, sum[:]...)
+		seed = sum[:]
+	}
+	return out[:n]
+}
+
+// treeCmd lists the files under DIR (relative, sorted), with sizes for the
+// ones whose size is deterministic: a picture of the on-storage layout.
+func treeCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: tree DIR")
+	}
+	var lines []string
+	err := filepath.WalkDir(args[0], func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(args[0], p)
+		lines = append(lines, filepath.ToSlash(rel))
+		return nil
+	})
+	sort.Strings(lines)
+	return []byte(strings.Join(lines, "\n") + "\n"), err
+}
+
+// cmptreeCmd compares two trees byte for byte.
+func cmptreeCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("usage: cmptree A B")
+	}
+	a, err := digestTree(args[0])
+	if err != nil {
+		return nil, err
+	}
+	b, err := digestTree(args[1])
+	if err != nil {
+		return nil, err
+	}
+	if a != b {
+		return []byte(fmt.Sprintf("trees differ:\n%s\n---\n%s", a, b)), fmt.Errorf("trees differ")
+	}
+	return []byte("identical\n"), nil
+}
+
+func digestTree(root string) (string, error) {
+	var buf bytes.Buffer
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() {
+			fmt.Fprintf(&buf, "%s/\n", rel)
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		fmt.Fprintf(&buf, "%s %s\n", rel, hex.EncodeToString(sum[:8]))
+		return nil
+	})
+	return buf.String(), err
+}
+
+// corruptCmd flips one byte in the middle of every file matching GLOB.
+func corruptCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: corrupt GLOB")
+	}
+	matches, err := filepath.Glob(args[0])
+	if err != nil || len(matches) == 0 {
+		return nil, fmt.Errorf("corrupt: nothing matches %s", args[0])
+	}
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			return nil, err
+		}
+		b[len(b)/2] ^= 0xff
+		if err := os.WriteFile(m, b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// rmglobCmd removes every path matching GLOB.
+func rmglobCmd(args []string, _ string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("usage: rmglob GLOB")
+	}
+	matches, _ := filepath.Glob(args[0])
+	for _, m := range matches {
+		if err := os.RemoveAll(m); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,149 @@
+// Command strata is backups as code: it plans and applies the backups declared
+// in a directory of .hcl files. See `strata --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, mapped in one place.
+const (
+	exitOK       = 0   // success; `plan --detailed-exitcode`: no changes
+	exitError    = 1   // an error, a failed action, an invalid config
+	exitChanges  = 2   // `plan --detailed-exitcode`: the plan has changes
+	exitFmtCheck = 3   // `fmt -check`: a file is not canonically formatted
+	exitLocked   = 4   // another apply holds a lease on a destination
+	exitSIGINT   = 130 // interrupted by Ctrl-C
+	exitSIGTERM  = 143 // stopped by SIGTERM
+)
+
+const exitCodesHelp = `Exit codes:
+  0    success (plan --detailed-exitcode: no changes)
+  1    error: invalid configuration, failed listing or action, refused plan
+  2    plan --detailed-exitcode: the plan has changes
+  3    fmt -check: a file is not canonically formatted
+  4    another apply holds a lease on a destination
+  130  interrupted (SIGINT), 143 stopped (SIGTERM)`
+
+// exitError carries an exit code through cobra.
+type exitCodeError struct {
+	code int
+	err  error // nil when the message was already printed
+}
+
+func (e *exitCodeError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+func main() { os.Exit(run()) }
+
+// run is main without os.Exit, so go-cmdtest can run the CLI in process.
+func run() int {
+	ctx, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if s, ok := <-sigs; ok {
+			stop(signalError{s})
+		}
+	}()
+	g := &globals{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
+	root := newRootCommand(g)
+	root.SetArgs(normalizeArgs(os.Args[1:]))
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	err := root.ExecuteContext(ctx)
+	return g.exitCode(ctx, err)
+}
+
+type signalError struct{ sig os.Signal }
+
+func (s signalError) Error() string { return "interrupted by " + s.sig.String() }
+
+func (g *globals) exitCode(ctx context.Context, err error) int {
+	var sig signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		if err != nil {
+			g.errorf("%v", err)
+		}
+		if sig.sig == syscall.SIGTERM {
+			return exitSIGTERM
+		}
+		return exitSIGINT
+	}
+	if err == nil {
+		return exitOK
+	}
+	var ec *exitCodeError
+	if errors.As(err, &ec) {
+		if ec.err != nil {
+			g.errorf("%v", ec.err)
+		}
+		return ec.code
+	}
+	g.errorf("%v", err)
+	return exitError
+}
+
+// longFlags may be written Terraform's way, with one dash: -out FILE, -var x=y.
+var longFlags = []string{"out", "var", "check", "diff", "detailed-exitcode", "auto-approve", "json",
+	"now", "force", "from", "to", "day", "max-purge", "log-level", "no-color", "tier", "write", "chdir"}
+
+// normalizeArgs turns "-out" into "--out" for the long flags above.
+func normalizeArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		out = append(out, normalizeArg(a))
+	}
+	return out
+}
+
+func normalizeArg(a string) string {
+	if !strings.HasPrefix(a, "-") || strings.HasPrefix(a, "--") {
+		return a
+	}
+	name, _, _ := strings.Cut(a[1:], "=")
+	for _, f := range longFlags {
+		if name == f {
+			return "-" + a
+		}
+	}
+	return a
+}
+
+func newRootCommand(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "strata",
+		Short: "Backups as code: plan and apply the backups declared in .hcl files",
+		Long: `strata keeps the backups declared in a directory of .hcl files: which
+applications, how often, in which tiers of storage, how many copies each keeps.
+'strata plan' shows what it would do; 'strata apply' does it.
+
+` + exitCodesHelp,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return g.setup(cmd) },
+	}
+	g.addFlags(root)
+	root.AddCommand(newValidateCommand(g), newFmtCommand(g), newPlanCommand(g), newApplyCommand(g),
+		newLsCommand(g), newHistoryCommand(g), newRestoreCommand(g), newUnlockCommand(g), newVersionCommand(g))
+	return root
+}

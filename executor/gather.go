@@ -1,0 +1,76 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/providers"
+	"github.com/stratabackup/strata/snapshot"
+)
+
+// Gather lists every store once, recursively, and reads the leases found under
+// .strata/locks. It never reads a manifest: the plan needs only listings.
+func Gather(ctx context.Context, stores Stores) []planner.Listing {
+	names := sortedKeys(stores)
+	out := make([]planner.Listing, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = listOne(ctx, stores[name])
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func listOne(ctx context.Context, s providers.Store) planner.Listing {
+	l := planner.Listing{Destination: s.Name()}
+	var leasePaths []string
+	err := s.List(ctx, func(e providers.Entry) error {
+		if strings.HasPrefix(e.Path, snapshot.LocksDir+"/") {
+			leasePaths = append(leasePaths, e.Path)
+			return nil
+		}
+		l.Entries = append(l.Entries, planner.Entry{Path: e.Path, Size: e.Size, ModTime: e.ModTime})
+		return nil
+	})
+	if err != nil {
+		return planner.Listing{Destination: s.Name(), Err: err.Error()}
+	}
+	for _, p := range leasePaths {
+		l.Leases = append(l.Leases, readLease(ctx, s, p))
+	}
+	sort.Slice(l.Entries, func(i, j int) bool { return l.Entries[i].Path < l.Entries[j].Path })
+	return l
+}
+
+// readLease reads one lease object. An unreadable lease fails closed: it is
+// reported as a live lease that never expires, so nobody cleans up under it.
+func readLease(ctx context.Context, s providers.Store, p string) planner.Lease {
+	id := strings.TrimSuffix(path.Base(p), ".json")
+	closed := planner.Lease{ID: id, Host: "(unreadable lease)", Expires: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	rc, err := s.Open(ctx, p)
+	if err != nil {
+		return closed
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 64<<10))
+	if err != nil {
+		return closed
+	}
+	var l planner.Lease
+	if err := json.Unmarshal(b, &l); err != nil || l.ID == "" {
+		return closed
+	}
+	l.Dead = isDead(l)
+	return l
+}

@@ -1,0 +1,201 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+		"github.com/stratabackup/strata/providers"
+	"github.com/stratabackup/strata/snapshot"
+	"github.com/stratabackup/strata/spec"
+)
+
+// DefaultHookTimeout bounds a hook that declares no timeout.
+const DefaultHookTimeout = time.Hour
+
+// snapshot makes a new snapshot and streams it straight to the origin
+// destination: no temporary copy of the archive touches local disk.
+func (e *Executor) snapshot(ctx context.Context, res *Result) error {
+	a := res.Action
+	app := e.cfg.Application(a.App)
+	dest := e.cfg.Destination(a.Location.Destination)
+	st, err := e.store(a.Location.Destination)
+	if err != nil || app == nil || dest == nil {
+		return permanent{fmt.Errorf("snapshot of %q at %s: not in the configuration", a.App, a.Location)}
+	}
+	id := snapshot.NewID(e.opts.Now())
+	res.Snapshot = id.String()
+	dir := snapshot.Path(app.Paths[a.Location.Tier], id)
+	if exists(ctx, st, path.Join(dir, snapshot.ManifestName)) {
+		return permanent{fmt.Errorf("snapshot %s of %s already exists at %s", id, app.Name, a.Location)}
+	}
+	extra, cleanupHooks, err := runHooks(ctx, app, id)
+	defer cleanupHooks()
+	if err != nil {
+		return permanent{err}
+	}
+	m, err := e.writeArchive(ctx, res, app, dest, st, dir, extra)
+	if err != nil {
+		deleteQuietly(st, dir)
+		return err
+	}
+	res.Bytes = m.Size
+	res.Detail = fmt.Sprintf("%d files, %s of source, %s stored", m.Source.Files, humanBytes(m.Source.Bytes), humanBytes(m.Size))
+	return nil
+}
+
+func (e *Executor) writeArchive(ctx context.Context, res *Result, app *spec.Application, dest *spec.Destination,
+	st providers.Store, dir string, extra []snapshot.ExtraDir) (*snapshot.Manifest, error) {
+	start := time.Now()
+	src := snapshot.Source{Paths: app.Source.Paths, Exclude: app.Source.Exclude, Extra: extra}
+	progress := e.progress(res)
+	sink := func(ctx context.Context, name string, r io.Reader) error {
+		_, err := st.Write(ctx, path.Join(dir, name), progress.wrap(r), -1)
+		return err
+	}
+	out, err := snapshot.Write(ctx, src, snapshot.WriteOptions{PieceSize: dest.Split}, sink)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := snapshot.ParseID(res.Snapshot)
+	m := &snapshot.Manifest{
+		FormatVersion: snapshot.FormatVersion, App: app.Name, Labels: appLabels(app), ID: id,
+		Host: e.host, StrataVersion: e.opts.Version, Created: start.UTC(),
+		Duration: time.Since(start).Seconds(), Source: out.Summary, Compression: "zstd",
+		Encryption: encryption(dest), Pieces: out.Pieces, Size: out.Size, SHA256: out.SHA256,
+	}
+	return m, commit(ctx, st, dir, m, nil)
+}
+
+// commit writes the sidecar, then the manifest: the manifest is written last
+// and its presence is what makes the snapshot complete.
+func commit(ctx context.Context, st providers.Store, dir string, m *snapshot.Manifest, raw []byte) error {
+	side := snapshot.Sidecar(m.Pieces)
+	if _, err := st.Write(ctx, path.Join(dir, snapshot.SidecarName), bytes.NewReader(side), int64(len(side))); err != nil {
+		return err
+	}
+	if raw == nil {
+		var err error
+		if raw, err = m.Marshal(); err != nil {
+			return err
+		}
+	}
+	_, err := st.Write(ctx, path.Join(dir, snapshot.ManifestName), bytes.NewReader(raw), int64(len(raw)))
+	return err
+}
+
+func appLabels(app *spec.Application) map[string]string {
+	l := map[string]string{}
+	for k, v := range app.Labels {
+		l[k] = v
+	}
+	for k, v := range map[string]string{"server": app.Server, "vm": app.VM, "relpath": app.Relpath} {
+		if v != "" {
+			l[k] = v
+		}
+	}
+	return l
+}
+
+func encryption(d *spec.Destination) string {
+	if d.Encrypt != nil {
+		return "rclone-crypt"
+	}
+	return "none"
+}
+
+func exists(ctx context.Context, st providers.Store, p string) bool {
+	rc, err := st.Open(ctx, p)
+	if err != nil {
+		return false
+	}
+	rc.Close()
+	return true
+}
+
+// deleteQuietly removes what a failed action left behind, even after the
+// apply was cancelled.
+func deleteQuietly(st providers.Store, dir string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_ = st.DeleteDir(ctx, dir)
+}
+
+// runHooks runs the application's hooks, each in a fresh staging directory
+// whose files join the snapshot under hooks/<name>/.
+func runHooks(ctx context.Context, app *spec.Application, id snapshot.ID) ([]snapshot.ExtraDir, func(), error) {
+	var dirs []string
+	cleanup := func() {
+		for _, d := range dirs {
+			os.RemoveAll(d)
+		}
+	}
+	var extra []snapshot.ExtraDir
+	for _, h := range app.Hooks {
+		dir, err := os.MkdirTemp("", "strata-hook-")
+		if err != nil {
+			return nil, cleanup, err
+		}
+		dirs = append(dirs, dir)
+		if err := runHook(ctx, app, h, id, dir); err != nil {
+			return nil, cleanup, err
+		}
+		extra = append(extra, snapshot.ExtraDir{Prefix: "hooks/" + h.Name, Dir: dir})
+	}
+	return extra, cleanup, nil
+}
+
+func runHook(ctx context.Context, app *spec.Application, h spec.Hook, id snapshot.ID, dir string) error {
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = DefaultHookTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, h.Command[0], h.Command[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "STRATA_APP="+app.Name, "STRATA_SNAPSHOT_ID="+id.String(), "STRATA_STAGING_DIR="+dir)
+	cmd.Stdin = nil
+	var out tailBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("timed out after %s", timeout)
+		}
+		msg := strings.TrimSpace(out.String())
+		if msg != "" {
+			msg = ": " + msg
+		}
+		return fmt.Errorf("hook %q of %s failed: %v%s", h.Name, app.Name, err, msg)
+	}
+	return nil
+}
+
+// tailBuffer keeps the last 2 KiB written to it.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 2048 {
+		t.b = t.b[len(t.b)-2048:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.b) }
+
+// humanBytes formats n with binary units.
+func humanBytes(n int64) string {
+	if n < 0 {
+		n = 0
+	}
+	return humanize.IBytes(uint64(n))
+}

@@ -1,0 +1,115 @@
+package planner
+
+import (
+	"time"
+)
+
+// PlanFormatVersion is the version of the JSON plan.
+const PlanFormatVersion = "1.0"
+
+// ActionKind is what one action does.
+type ActionKind int
+
+// The action kinds, in the order a plan lists them.
+const (
+	Snapshot ActionKind = iota + 1 // make a new snapshot at the origin
+	Transfer                       // copy a snapshot from an upstream location
+	Repair                         // replace a corrupt copy from a healthy one
+	Verify                         // re-read a copy and check its digests
+	Purge                          // delete a copy outside retention
+	Cleanup                        // delete an incomplete snapshot or temp files
+)
+
+var kindNames = map[ActionKind]string{
+	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
+	Verify: "verify", Purge: "purge", Cleanup: "cleanup",
+}
+
+func (k ActionKind) String() string {
+	if s, ok := kindNames[k]; ok {
+		return s
+	}
+	return "unknown"
+}
+
+// ParseActionKind is the inverse of String.
+func ParseActionKind(s string) (ActionKind, bool) {
+	for k, n := range kindNames {
+		if n == s {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (k ActionKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (k *ActionKind) UnmarshalText(b []byte) error {
+	v, ok := ParseActionKind(string(b))
+	if !ok {
+		return &unknownKindError{string(b)}
+	}
+	*k = v
+	return nil
+}
+
+type unknownKindError struct{ s string }
+
+func (e *unknownKindError) Error() string { return "unknown action kind " + e.s }
+
+// Action is one step of a plan.
+//
+//	kind      Location            Source              Snapshot
+//	snapshot  origin location     nil                 "" (known after apply)
+//	transfer  receiving location  sending location    ID, or "" when it follows a new snapshot
+//	repair    damaged copy        healthy copy        ID
+//	verify    the copy            nil                 ID or ""
+//	purge     the copy            nil                 ID
+//	cleanup   the location        nil                 ID of the incomplete dir, or ""
+type Action struct {
+	// Key identifies the action within the plan; DependsOn refers to keys.
+	Key      string     `json:"key"`
+	Kind     ActionKind `json:"action"`
+	App      string     `json:"app,omitempty"`
+	Location Location   `json:"location"`
+	Source   *Location  `json:"source,omitempty"`
+	// Snapshot is the snapshot ID; "" means known after apply.
+	Snapshot string `json:"snapshot,omitempty"`
+	// Dir is the snapshot directory at Location ("" when not yet known);
+	// for cleanup, the directory or object to delete.
+	Dir string `json:"dir,omitempty"`
+	// AppPath is the application's path at Location.
+	AppPath string `json:"app_path,omitempty"`
+	// SourceDir is the snapshot directory at Source.
+	SourceDir string `json:"source_dir,omitempty"`
+	// Paths lists extra objects (cleanup of temporary files).
+	Paths     []string `json:"paths,omitempty"`
+	Bytes     int64    `json:"bytes,omitempty"`
+	Reason    string   `json:"reason"`
+	DependsOn []string `json:"depends_on,omitempty"`
+}
+
+// Plan is the difference between the configuration and the inventory.
+type Plan struct {
+	FormatVersion string    `json:"format_version"`
+	Now           time.Time `json:"now"`
+	// Fingerprint of the inventory the plan was made from.
+	Fingerprint string   `json:"inventory_fingerprint"`
+	Actions     []Action `json:"actions"`
+	Warnings    []string `json:"warnings,omitempty"`
+	Orphans     []Orphan `json:"orphans,omitempty"`
+	Summary     Summary  `json:"summary"`
+}
+
+// Summary counts actions by kind.
+type Summary map[string]int
+
+// Options are the knobs of Plan that do not come from the config.
+type Options struct {
+	// MaxPurge overrides the mass-deletion cap (DESIGN.md §3 rule 3).
+	MaxPurge *int
+	// Force asks for a snapshot of these applications even if not due.
+	Force []string
+}

@@ -1,0 +1,186 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/config/configmap"
+	"github.com/rclone/rclone/fs/config/obscure"
+	"github.com/rclone/rclone/fs/fspath"
+)
+
+// Open opens the destination c through rclone. c.Remote is anything rclone
+// accepts: a local path, "remote:path" from the user's rclone.conf
+// (RCLONE_CONFIG), or an on-the-fly ":backend,opt=value:path". c.Options
+// are added to the remote's connection string, overriding what it or the
+// config file says; a password option (one rclone stores obscured) may be
+// given in plain text. Option values, passwords and rclone's connection
+// strings never appear in errors or logs.
+func Open(ctx context.Context, c Config) (Store, error) {
+	setup()
+	red := secretsOf(c)
+	registerLogSecrets(red.secrets...)
+	fail := func(err error) (Store, error) {
+		return nil, &storeError{msg: red.redact(fmt.Sprintf("%s: open: %v", c.Name, err)), err: err}
+	}
+	if c.Remote == "" {
+		return fail(errors.New("empty remote"))
+	}
+	if err := loadConfig(); err != nil {
+		return fail(err)
+	}
+	remote, info, err := buildRemote(c)
+	if err != nil {
+		return fail(err)
+	}
+	red = secretsOf(c, remote) // now also the obscured forms
+	registerLogSecrets(red.secrets...)
+	f, err := fs.NewFs(ctx, remote)
+	if errors.Is(err, fs.ErrorIsFile) {
+		err = errors.New("remote is a file, not a directory")
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return newStore(c.Name, f, red, info.Name, c.CryptPassword != ""), nil
+}
+
+// secretsOf lists what must never be printed for c: option values, crypt
+// passwords and their obscured forms, sensitive parameters of the remote's
+// own connection string.
+func secretsOf(c Config, extra ...string) *redactor {
+	red := newRedactor(extra...)
+	for _, v := range c.Options {
+		red.add(v)
+		red.add(obscured(v))
+	}
+	for _, p := range []string{c.CryptPassword, c.CryptPassword2} {
+		red.add(p)
+		red.add(obscured(p))
+	}
+	for _, v := range sensitiveParams(c.Remote) {
+		red.add(v)
+	}
+	return red
+}
+
+// Connection-string parameter values that look like secrets (rclone marks
+// them sensitive or password, or their key says so).
+var secretKey = regexp.MustCompile(`(?i)secret|pass|key|token|cred|auth`)
+
+func sensitiveParams(remote string) []string {
+	parsed, err := fspath.Parse(remote)
+	if err != nil {
+		return nil
+	}
+	var info *fs.RegInfo
+	if name, ok := strings.CutPrefix(parsed.Name, ":"); ok {
+		info, _ = fs.Find(name)
+	}
+	var out []string
+	for k, v := range parsed.Config {
+		if v == "true" || v == "false" {
+			continue
+		}
+		if secretKey.MatchString(k) || isSensitive(info, k) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func isSensitive(info *fs.RegInfo, key string) bool {
+	if info == nil {
+		return false
+	}
+	o := info.Options.Get(key)
+	return o != nil && (o.Sensitive || o.IsPassword)
+}
+
+// buildRemote returns the rclone remote string for c: c.Remote with
+// c.Options added, wrapped in crypt when asked. info is the backend under
+// crypt.
+func buildRemote(c Config) (string, *fs.RegInfo, error) {
+	info, _, _, _, err := fs.ParseRemote(c.Remote)
+	if err != nil {
+		return "", nil, err
+	}
+	parsed, err := fspath.Parse(c.Remote)
+	if err != nil {
+		return "", nil, err
+	}
+	params := configmap.Simple{}
+	maps.Copy(params, parsed.Config)
+	for k, v := range c.Options {
+		o := info.Options.Get(k)
+		if o == nil {
+			return "", nil, fmt.Errorf("backend %s has no option %q", info.Name, k)
+		}
+		if o.IsPassword {
+			v = ensureObscured(v)
+		}
+		params[k] = v
+	}
+	if info.Name == "sftp" {
+		params["ask_password"] = "false" // never prompt on a terminal
+	}
+	remote := c.Remote
+	if len(params) > 0 {
+		name := parsed.Name
+		if name == "" {
+			name = ":local"
+		}
+		remote = name + "," + params.String() + ":" + parsed.Path
+	}
+	if c.CryptPassword != "" {
+		remote = cryptRemote(remote, c.CryptPassword, c.CryptPassword2)
+	}
+	return remote, info, nil
+}
+
+// cryptRemote wraps inner in an on-the-fly rclone crypt remote with
+// standard file name encryption. strict_names makes a wrong password an
+// error in listings instead of an empty store.
+func cryptRemote(inner, password, password2 string) string {
+	params := configmap.Simple{
+		"remote":              inner,
+		"password":            obscured(password),
+		"filename_encryption": "standard",
+		"strict_names":        "true",
+	}
+	if password2 != "" {
+		params["password2"] = obscured(password2)
+	}
+	return ":crypt," + params.String() + ":"
+}
+
+// ensureObscured obscures a password option unless it already is, as
+// `rclone config create` does.
+func ensureObscured(v string) string {
+	if _, err := obscure.Reveal(v); err == nil {
+		return v
+	}
+	return obscured(v)
+}
+
+// obscuredCache makes obscuring deterministic within the process: the same
+// config then yields the same rclone remote name, which lets rclone see two
+// stores as one remote (server-side copy) and keeps its config cache small.
+var obscuredCache sync.Map // plain → obscured
+
+func obscured(plain string) string {
+	if plain == "" {
+		return ""
+	}
+	if v, ok := obscuredCache.Load(plain); ok {
+		return v.(string)
+	}
+	v, _ := obscuredCache.LoadOrStore(plain, obscure.MustObscure(plain))
+	return v.(string)
+}

@@ -1,0 +1,75 @@
+// Package providers is strata's one narrow storage interface, implemented over
+// rclone used as a library. Every destination rclone can reach — a local path, a
+// remote of the user's rclone.conf, an on-the-fly ":backend,opt=…:path" — is a
+// Store. It moves bytes and lists names; it never decides what to write or delete.
+package providers
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Entry is one object found by a recursive listing.
+type Entry struct {
+	// Path is relative to the store root, slash-separated.
+	Path    string
+	Size    int64
+	ModTime time.Time
+}
+
+// Usage is the free-space report of a store; a field is -1 when unknown.
+type Usage struct {
+	Free  int64
+	Total int64
+	Used  int64
+}
+
+// Store is one destination opened through rclone. Paths are relative to the
+// destination root and slash-separated. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// Name is the destination name from the config (for messages).
+	Name() string
+	// List walks the whole store recursively and calls fn for every object.
+	// A missing root lists nothing and is not an error.
+	List(ctx context.Context, fn func(Entry) error) error
+	// Open reads one object.
+	Open(ctx context.Context, path string) (io.ReadCloser, error)
+	// Write stores r under path atomically: the object becomes visible under
+	// its final name only once complete (temporary name then rename where the
+	// backend has one; object stores are atomic per object). size is -1 when
+	// unknown. It returns the number of bytes written.
+	Write(ctx context.Context, path string, r io.Reader, size int64) (int64, error)
+	// Copy copies an object from another store, server-side when both share
+	// a remote, atomically like Write.
+	Copy(ctx context.Context, src Store, srcPath, dstPath string) error
+	// Delete removes one object; a missing object is not an error.
+	Delete(ctx context.Context, path string) error
+	// DeleteDir removes a directory and everything under it, then prunes
+	// parent directories left empty up to (not including) the root.
+	DeleteDir(ctx context.Context, dir string) error
+	// Usage reports free space; ok is false when the backend cannot tell.
+	Usage(ctx context.Context) (u Usage, ok bool, err error)
+}
+
+// ErrNotFound is returned (wrapped) by Open for a missing object.
+var ErrNotFound = errNotFound{}
+
+type errNotFound struct{}
+
+func (errNotFound) Error() string { return "object not found" }
+
+// Config says how to open a destination. The caller resolves secrets; the
+// provider never prints Options or passwords.
+type Config struct {
+	// Name is the destination's name, used in messages.
+	Name string
+	// Remote is anything rclone accepts as a remote path.
+	Remote string
+	// Options are extra backend options (keys as in rclone, e.g. access_key_id).
+	Options map[string]string
+	// CryptPassword, when set, wraps the remote in rclone crypt.
+	CryptPassword  string
+	CryptPassword2 string
+}

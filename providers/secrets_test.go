@@ -1,0 +1,143 @@
+package providers_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rclone/rclone/fs/fserrors"
+
+	"github.com/stratabackup/strata/providers"
+)
+
+// syncBuffer collects log output from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestSecretsNeverShown(t *testing.T) {
+	const (
+		keyID   = "AKIDSECRETKEYID4711"
+		secret  = "sup3r/s3cr3t'with,quote:s"
+		inline  = "inlineSecretValue0815"
+		cryptPw = "crypt-password-42"
+	)
+	logs := &syncBuffer{}
+	providers.SetLogHandler(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() { providers.SetLogHandler(slog.DiscardHandler) })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, crypt := range []string{"", cryptPw} {
+		c := providers.Config{
+			Name:          "offsite",
+			Remote:        ":s3,provider=Minio,endpoint='http://127.0.0.1:1',session_token=" + inline + ":bucket/prefix",
+			Options:       map[string]string{"access_key_id": keyID, "secret_access_key": secret, "max_upload_parts": "10"},
+			CryptPassword: crypt,
+		}
+		s, err := providers.Open(ctx, c)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		var errs []error
+		_, err = s.Write(ctx, "a/b", strings.NewReader("data"), 4)
+		errs = append(errs, err)
+		errs = append(errs, s.List(ctx, func(providers.Entry) error { return nil }))
+		_, err = s.Open(ctx, "a/b")
+		errs = append(errs, err)
+		errs = append(errs, s.DeleteDir(ctx, "a"))
+		for _, err := range errs {
+			if err == nil {
+				t.Fatal("an operation on an unreachable server succeeded")
+			}
+			msg := fmt.Sprintf("%v %+v %q", err, err, err)
+			if !strings.HasPrefix(err.Error(), "offsite: ") {
+				t.Errorf("error does not name the store: %v", err)
+			}
+			checkNoSecret(t, "error", msg, keyID, secret, inline, cryptPw)
+			for e := err; e != nil; e = errors.Unwrap(e) {
+				if strings.Contains(e.Error(), "dial") || strings.Contains(e.Error(), "connect") {
+					break
+				}
+			}
+		}
+		t.Logf("sample error: %v", errs[0])
+	}
+	// A bad option value is an error that does not echo it.
+	_, err := providers.Open(ctx, providers.Config{
+		Name:    "offsite",
+		Remote:  ":s3,endpoint='http://127.0.0.1:1':bucket",
+		Options: map[string]string{"secret_access_key": secret, "chunk_size": "not-a-size-" + inline},
+	})
+	if err == nil {
+		t.Fatal("Open with a bad option value succeeded")
+	}
+	checkNoSecret(t, "error", err.Error(), secret, inline)
+	if !strings.Contains(logs.String(), "127.0.0.1") {
+		t.Logf("logs: %s", logs)
+		t.Error("debug logs were not routed to the handler")
+	}
+	checkNoSecret(t, "log", logs.String(), keyID, secret, inline, cryptPw)
+}
+
+func checkNoSecret(t *testing.T, what, text string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			t.Errorf("%s shows secret %q: %s", what, s, text)
+		}
+	}
+}
+
+func TestIsRetryable(t *testing.T) {
+	base := errors.New("boom")
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{base, false},
+		{providers.ErrNotFound, false},
+		{fmt.Errorf("x: %w", providers.ErrNotFound), false},
+		{context.Canceled, false},
+		{fserrors.RetryError(base), true},
+		{fmt.Errorf("wrapped: %w", fserrors.RetryError(base)), true},
+		{fserrors.FatalError(base), false},
+		{fserrors.NoRetryError(io.ErrUnexpectedEOF), false},
+		{io.ErrUnexpectedEOF, true},
+		{context.DeadlineExceeded, true},
+	}
+	for _, tt := range tests {
+		if got := providers.IsRetryable(tt.err); got != tt.want {
+			t.Errorf("IsRetryable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestStoreErrorsClassified(t *testing.T) {
+	s := open(t, providers.Config{Remote: root(t)})
+	_, err := s.Open(context.Background(), "missing")
+	if !errors.Is(err, providers.ErrNotFound) || providers.IsRetryable(err) {
+		t.Fatalf("missing object: %v", err)
+	}
+}

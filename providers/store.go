@@ -1,0 +1,416 @@
+package providers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rclone/rclone/backend/crypt"
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/object"
+	"github.com/rclone/rclone/fs/operations"
+	"github.com/rclone/rclone/fs/walk"
+)
+
+// tempMarker is part of every temporary name: it equals
+// snapshot.TempMarker, which the planner uses to recognise leftovers (a
+// test checks they agree).
+const tempMarker = ".strata-tmp-"
+
+// cleanupTimeout bounds the removal of a temporary object after a failed
+// or cancelled write.
+const cleanupTimeout = time.Minute
+
+// store is a Store over one rclone Fs.
+type store struct {
+	name    string
+	f       fs.Fs
+	red     *redactor
+	backend string // rclone backend under any crypt, e.g. "local", "s3"
+	crypt   bool
+	// rename is set when atomic writes need a temporary name and a
+	// server-side move (local, SFTP); object stores write in place.
+	rename bool
+}
+
+func newStore(name string, f fs.Fs, red *redactor, backend string, crypt bool) *store {
+	feat := f.Features()
+	return &store{
+		name:    name,
+		f:       f,
+		red:     red,
+		backend: backend,
+		crypt:   crypt,
+		rename:  !feat.BucketBased && feat.Move != nil,
+	}
+}
+
+func (s *store) Name() string { return s.name }
+
+// errorf makes err an error of this store: named, redacted, with its chain
+// kept. It returns nil for a nil err.
+func (s *store) errorf(op, p string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *storeError
+	if errors.As(err, &se) && strings.HasPrefix(se.msg, s.name+": ") {
+		return err // already ours
+	}
+	where := op
+	if p != "" {
+		where += " " + p
+	}
+	msg := fmt.Sprintf("%s: %s: %v", s.name, where, s.hint(err))
+	return &storeError{msg: s.red.redact(msg), err: err}
+}
+
+// hint adds what a crypt error most likely means.
+func (s *store) hint(err error) string {
+	msg := err.Error()
+	if s.crypt && (errors.Is(err, crypt.ErrorEncryptedBadBlock) ||
+		errors.Is(err, crypt.ErrorEncryptedBadMagic) ||
+		strings.Contains(msg, "undecryptable")) {
+		msg += " (wrong encryption password?)"
+	}
+	return msg
+}
+
+// cleanPath validates a store-relative path.
+func cleanPath(p string) (string, error) {
+	c := path.Clean(p)
+	if p == "" || c == "." || path.IsAbs(c) || c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf("invalid path %q", p)
+	}
+	return c, nil
+}
+
+// stopList carries the callback's own error out of a listing.
+type stopList struct{ err error }
+
+func (e stopList) Error() string { return e.err.Error() }
+
+func (s *store) List(ctx context.Context, fn func(Entry) error) error {
+	var mu sync.Mutex
+	err := walk.ListR(ctx, s.f, "", true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range entries {
+			o, ok := e.(fs.Object)
+			if !ok {
+				continue
+			}
+			if err := fn(Entry{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx)}); err != nil {
+				return stopList{err}
+			}
+		}
+		return nil
+	})
+	var stop stopList
+	switch {
+	case errors.As(err, &stop):
+		return stop.err
+	case errors.Is(err, fs.ErrorDirNotFound):
+		return nil
+	}
+	return s.errorf("list", "", err)
+}
+
+func (s *store) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	rc, _, err := s.open(ctx, "open", p)
+	return rc, err
+}
+
+// open also returns the object's size.
+func (s *store) open(ctx context.Context, op, p string) (io.ReadCloser, int64, error) {
+	o, err := s.object(ctx, op, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	rc, err := o.Open(ctx)
+	if err != nil {
+		return nil, 0, s.errorf(op, p, err)
+	}
+	return &reader{rc: rc, s: s, path: p}, o.Size(), nil
+}
+
+// object finds the object at p; a missing one is ErrNotFound.
+func (s *store) object(ctx context.Context, op, p string) (fs.Object, error) {
+	c, err := cleanPath(p)
+	if err != nil {
+		return nil, s.errorf(op, p, err)
+	}
+	o, err := s.f.NewObject(ctx, c)
+	switch {
+	case errors.Is(err, fs.ErrorObjectNotFound), errors.Is(err, fs.ErrorIsDir),
+		errors.Is(err, fs.ErrorNotAFile), errors.Is(err, fs.ErrorDirNotFound):
+		if cerr := s.checkNames(ctx); cerr != nil {
+			return nil, s.errorf(op, p, cerr)
+		}
+		return nil, s.errorf(op, p, ErrNotFound)
+	case err != nil:
+		return nil, s.errorf(op, p, err)
+	}
+	return o, nil
+}
+
+// checkNames tells a missing object from a wrong crypt password: with the
+// wrong key every name is encrypted differently, so nothing is ever found.
+// It lists the root, where strict names fail on what cannot be decrypted.
+func (s *store) checkNames(ctx context.Context) error {
+	if !s.crypt {
+		return nil
+	}
+	_, err := s.f.List(ctx, "")
+	if err != nil && strings.Contains(err.Error(), "undecryptable") {
+		return fmt.Errorf("cannot decrypt the names stored here: %w", err)
+	}
+	return nil
+}
+
+// reader names the store in read errors.
+type reader struct {
+	rc   io.ReadCloser
+	s    *store
+	path string
+}
+
+func (r *reader) Read(b []byte) (int, error) {
+	n, err := r.rc.Read(b)
+	if err != nil && err != io.EOF {
+		err = r.s.errorf("read", r.path, err)
+	}
+	return n, err
+}
+
+func (r *reader) Close() error { return r.s.errorf("close", r.path, r.rc.Close()) }
+
+func (s *store) Write(ctx context.Context, p string, r io.Reader, size int64) (int64, error) {
+	c, err := cleanPath(p)
+	if err != nil {
+		return 0, s.errorf("write", p, err)
+	}
+	n, err := s.write(ctx, c, r, size)
+	return n, s.errorf("write", p, err)
+}
+
+func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (int64, error) {
+	cr := &countingReader{ctx: ctx, r: r}
+	target := p
+	if s.rename {
+		target = tempName(p)
+	}
+	o, err := s.put(ctx, target, cr, size)
+	if err == nil {
+		err = checkSize(cr, size)
+	}
+	if err == nil && s.rename {
+		_, err = s.f.Features().Move(ctx, o, p)
+	}
+	if err != nil {
+		s.removeQuietly(ctx, target)
+	}
+	return cr.n, err
+}
+
+// put uploads r to p (no temporary name).
+func (s *store) put(ctx context.Context, p string, r io.Reader, size int64) (fs.Object, error) {
+	now := time.Now()
+	info := object.NewStaticObjectInfo(p, now, size, true, nil, s.f)
+	if size >= 0 {
+		return s.f.Put(ctx, r, info)
+	}
+	if putStream := s.f.Features().PutStream; putStream != nil {
+		return putStream(ctx, r, info)
+	}
+	return operations.Rcat(ctx, s.f, p, io.NopCloser(r), now, nil)
+}
+
+// removeQuietly deletes what a failed write may have left at p, even when
+// ctx is cancelled.
+func (s *store) removeQuietly(ctx context.Context, p string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if o, err := s.f.NewObject(ctx, p); err == nil {
+		if err := o.Remove(ctx); err != nil {
+			fs.Debugf(s.f, "removing %s after a failed write: %v", p, err)
+		}
+	}
+}
+
+// tempName is a unique temporary name next to p, marked so the planner
+// recognises leftovers.
+func tempName(p string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return p + tempMarker + hex.EncodeToString(b[:])
+}
+
+// countingReader counts what a write reads, and stops it when ctx is done
+// (some backends copy without looking at ctx).
+type countingReader struct {
+	ctx context.Context
+	r   io.Reader
+	n   int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// checkSize fails when a known size was not exactly what the reader held.
+func checkSize(cr *countingReader, size int64) error {
+	if size < 0 {
+		return nil
+	}
+	if cr.n == size {
+		var b [1]byte
+		if n, _ := io.ReadFull(cr.r, b[:]); n == 0 {
+			return nil
+		}
+		return fmt.Errorf("source has more than the expected %d bytes", size)
+	}
+	return fmt.Errorf("wrote %d bytes, expected %d", cr.n, size)
+}
+
+func (s *store) Copy(ctx context.Context, src Store, srcPath, dstPath string) error {
+	d, err := cleanPath(dstPath)
+	if err != nil {
+		return s.errorf("copy to", dstPath, err)
+	}
+	if ss, ok := src.(*store); ok && s.serverCopies(ss) {
+		err := s.serverCopy(ctx, ss, srcPath, d)
+		if !errors.Is(err, fs.ErrorCantCopy) {
+			return err
+		}
+	}
+	return s.streamCopy(ctx, src, srcPath, d)
+}
+
+// serverCopies says whether objects of src can be copied here server-side.
+func (s *store) serverCopies(src *store) bool {
+	return s.f.Features().Copy != nil && operations.SameConfig(s.f, src.f)
+}
+
+func (s *store) serverCopy(ctx context.Context, src *store, srcPath, dstPath string) error {
+	o, err := src.object(ctx, "copy", srcPath)
+	if err != nil {
+		return err
+	}
+	target := dstPath
+	if s.rename {
+		target = tempName(dstPath)
+	}
+	copied, err := s.f.Features().Copy(ctx, o, target)
+	if err == nil && copied.Size() != o.Size() {
+		err = fmt.Errorf("copied %d bytes, expected %d", copied.Size(), o.Size())
+	}
+	if err == nil && s.rename {
+		_, err = s.f.Features().Move(ctx, copied, dstPath)
+	}
+	if err != nil && !errors.Is(err, fs.ErrorCantCopy) {
+		s.removeQuietly(ctx, target)
+	}
+	return s.errorf("copy to", dstPath, err)
+}
+
+func (s *store) streamCopy(ctx context.Context, src Store, srcPath, dstPath string) error {
+	var (
+		rc   io.ReadCloser
+		size int64 = -1
+		err  error
+	)
+	if ss, ok := src.(*store); ok {
+		rc, size, err = ss.open(ctx, "copy", srcPath)
+	} else {
+		rc, err = src.Open(ctx, srcPath)
+	}
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rc.Close() }()
+	_, err = s.Write(ctx, dstPath, rc, size)
+	return err
+}
+
+func (s *store) Delete(ctx context.Context, p string) error {
+	c, err := cleanPath(p)
+	if err != nil {
+		return s.errorf("delete", p, err)
+	}
+	o, err := s.f.NewObject(ctx, c)
+	if err == nil {
+		err = o.Remove(ctx)
+	}
+	if isNotFound(err) {
+		return nil
+	}
+	return s.errorf("delete", p, err)
+}
+
+func isNotFound(err error) bool {
+	return errors.Is(err, fs.ErrorObjectNotFound) || errors.Is(err, fs.ErrorDirNotFound) ||
+		errors.Is(err, os.ErrNotExist)
+}
+
+// DeleteDir refuses the root: a store never deletes itself whole.
+func (s *store) DeleteDir(ctx context.Context, dir string) error {
+	c, err := cleanPath(dir)
+	if err != nil {
+		return s.errorf("delete dir", dir, err)
+	}
+	if err := operations.Purge(ctx, s.f, c); err != nil && !isNotFound(err) {
+		return s.errorf("delete dir", dir, err)
+	}
+	if !s.f.Features().BucketBased {
+		s.pruneParents(ctx, c)
+	}
+	return nil
+}
+
+// pruneParents removes the parents of dir left empty, up to the root. It is
+// best effort: the first parent that is not empty stops it.
+func (s *store) pruneParents(ctx context.Context, dir string) {
+	for d := path.Dir(dir); d != "."; d = path.Dir(d) {
+		if err := s.f.Rmdir(ctx, d); err != nil && !isNotFound(err) {
+			return
+		}
+	}
+}
+
+func (s *store) Usage(ctx context.Context) (Usage, bool, error) {
+	unknown := Usage{Free: -1, Total: -1, Used: -1}
+	about := s.f.Features().About
+	if about == nil {
+		return unknown, false, nil
+	}
+	u, err := about(ctx)
+	switch {
+	case errors.Is(err, fs.ErrorNotImplemented), isNotFound(err):
+		return unknown, false, nil // a root not made yet cannot tell either
+	case err != nil:
+		return unknown, false, s.errorf("usage", "", err)
+	}
+	ok := u.Free != nil || u.Total != nil || u.Used != nil
+	return Usage{Free: orUnknown(u.Free), Total: orUnknown(u.Total), Used: orUnknown(u.Used)}, ok, nil
+}
+
+func orUnknown(v *int64) int64 {
+	if v == nil {
+		return -1
+	}
+	return *v
+}

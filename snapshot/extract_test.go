@@ -1,0 +1,253 @@
+package snapshot
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// jail is a target directory next to an outside directory holding a sentinel.
+type jail struct{ base, dst, outside string }
+
+func newJail(t testing.TB) jail {
+	base := t.TempDir()
+	j := jail{base: base, dst: filepath.Join(base, "dst"), outside: filepath.Join(base, "outside")}
+	mustDo(t, os.MkdirAll(j.dst, 0o755))
+	mustDo(t, os.MkdirAll(j.outside, 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(j.outside, "sentinel"), []byte("untouched"), 0o644))
+	return j
+}
+
+// untouched checks that nothing was written outside dst.
+func (j jail) untouched(t testing.TB) {
+	t.Helper()
+	names := func(dir string) []string {
+		entries, err := os.ReadDir(dir)
+		mustDo(t, err)
+		var out []string
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	if got := names(j.base); !slices.Equal(got, []string{"dst", "outside"}) {
+		t.Errorf("base holds %v", got)
+	}
+	if got := names(j.outside); !slices.Equal(got, []string{"sentinel"}) {
+		t.Errorf("outside holds %v", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(j.outside, "sentinel")); string(b) != "untouched" {
+		t.Errorf("sentinel now holds %q", b)
+	}
+}
+
+func TestExtractRefusesEscapes(t *testing.T) {
+	reg := func(name string) entry { return entry{name: name, typ: tar.TypeReg, body: "evil"} }
+	sym := func(name, link string) entry { return entry{name: name, link: link, typ: tar.TypeSymlink} }
+	for name, mk := range map[string]func(j jail) []entry{
+		"dotdot":        func(j jail) []entry { return []entry{reg("../evil")} },
+		"absolute":      func(j jail) []entry { return []entry{reg(filepath.Join(j.outside, "evil"))} },
+		"climb":         func(j jail) []entry { return []entry{reg("a/../../evil")} },
+		"abs-sentinel":  func(j jail) []entry { return []entry{reg(filepath.Join(j.outside, "sentinel"))} },
+		"symlink-abs":   func(j jail) []entry { return []entry{sym("l", j.outside), reg("l/evil")} },
+		"symlink-up":    func(j jail) []entry { return []entry{sym("l", "../outside"), reg("l/evil")} },
+		"symlink-up2":   func(j jail) []entry { return []entry{sym("d/l", "../.."), reg("d/l/outside/evil")} },
+		"symlink-chain": func(j jail) []entry { return []entry{sym("t", "."), sym("s", "t/../outside"), reg("s/evil")} },
+		"symlink-over":  func(j jail) []entry { return []entry{sym("l", "../outside/sentinel"), reg("l")} },
+		"hardlink-up":   func(j jail) []entry { return []entry{{name: "h", link: "../outside/sentinel", typ: tar.TypeLink}} },
+		"hardlink-abs": func(j jail) []entry {
+			return []entry{{name: "h", link: filepath.Join(j.outside, "sentinel"), typ: tar.TypeLink}}
+		},
+		"hardlink-local": func(j jail) []entry { return []entry{reg("f"), {name: "h", link: "f", typ: tar.TypeLink}} },
+		"device":         func(j jail) []entry { return []entry{{name: "dev", typ: tar.TypeChar}} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			j := newJail(t)
+			_, err := Extract(context.Background(), bytes.NewReader(craft(t, mk(j)...)), j.dst, ExtractOptions{Overwrite: true})
+			if err == nil {
+				t.Error("Extract succeeded")
+			}
+			j.untouched(t)
+		})
+	}
+}
+
+func TestExtractAbsoluteSymlinksNeverTraversed(t *testing.T) {
+	j := newJail(t)
+	a := craft(t, entry{name: "l", link: j.outside, typ: tar.TypeSymlink}, entry{name: "l/evil", typ: tar.TypeReg, body: "x"})
+	_, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{AbsoluteSymlinks: true})
+	if err == nil {
+		t.Error("Extract wrote through a symlink")
+	}
+	j.untouched(t)
+	if got, _ := os.Readlink(filepath.Join(j.dst, "l")); got != j.outside {
+		t.Errorf("symlink l -> %q, want %q", got, j.outside)
+	}
+}
+
+func TestExtractRefusesPreexistingSymlink(t *testing.T) {
+	j := newJail(t)
+	mustDo(t, os.Symlink(j.outside, filepath.Join(j.dst, "pre")))
+	a := craft(t, entry{name: "pre/evil", typ: tar.TypeReg, body: "x"})
+	if _, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{Overwrite: true}); err == nil {
+		t.Error("Extract wrote through a symlink found in the target")
+	}
+	j.untouched(t)
+}
+
+func TestExtractAllowsSafeSymlinks(t *testing.T) {
+	j := newJail(t)
+	a := craft(t,
+		entry{name: "d/", typ: tar.TypeDir},
+		entry{name: "d/f", typ: tar.TypeReg, body: "f"},
+		entry{name: "d/up", link: "../d/f", typ: tar.TypeSymlink},
+		entry{name: "here", link: ".", typ: tar.TypeSymlink},
+		entry{name: "./d/g", typ: tar.TypeReg, body: "g"},
+	)
+	_, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{})
+	mustDo(t, err)
+	if b, err := os.ReadFile(filepath.Join(j.dst, "d/up")); err != nil || string(b) != "f" {
+		t.Errorf("d/up: %q, %v", b, err)
+	}
+	j.untouched(t)
+}
+
+func TestExtractOverwrite(t *testing.T) {
+	j := newJail(t)
+	writeFile(t, filepath.Join(j.dst, "f"), []byte("old"), 0o644)
+	a := craft(t, entry{name: "f", typ: tar.TypeReg, body: "new"})
+	if _, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{}); err == nil {
+		t.Error("Extract replaced a file without Overwrite")
+	}
+	_, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{Overwrite: true})
+	mustDo(t, err)
+	if b, _ := os.ReadFile(filepath.Join(j.dst, "f")); string(b) != "new" {
+		t.Errorf("f holds %q", b)
+	}
+	mustDo(t, os.Mkdir(filepath.Join(j.dst, "d"), 0o755))
+	a = craft(t, entry{name: "d", typ: tar.TypeReg, body: "x"})
+	if _, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{Overwrite: true}); err == nil {
+		t.Error("Extract replaced a directory with a file")
+	}
+}
+
+func TestExtractInclude(t *testing.T) {
+	j := newJail(t)
+	a := craft(t,
+		entry{name: "home/app/", typ: tar.TypeDir},
+		entry{name: "home/app/keep/a", typ: tar.TypeReg, body: "a"},
+		entry{name: "home/app/drop/b", typ: tar.TypeReg, body: "b"},
+		entry{name: "hooks/db/dump", typ: tar.TypeReg, body: "d"},
+	)
+	stats, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{Include: []string{"home/app/keep", "hooks/**"}})
+	mustDo(t, err)
+	for p, want := range map[string]bool{"home/app/keep/a": true, "home/app/drop/b": false, "hooks/db/dump": true} {
+		if _, err := os.Stat(filepath.Join(j.dst, p)); (err == nil) != want {
+			t.Errorf("%s: exists = %v, want %v", p, err == nil, want)
+		}
+	}
+	if stats.Skipped != 2 || stats.Files != 2 {
+		t.Errorf("stats = %+v", stats)
+	}
+}
+
+func TestExtractDirModeAndTimeLast(t *testing.T) {
+	j := newJail(t)
+	mtime := time.Date(2020, 2, 3, 4, 5, 6, 0, time.UTC)
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	mustDo(t, tw.WriteHeader(&tar.Header{Name: "ro/", Typeflag: tar.TypeDir, Mode: 0o555, ModTime: mtime}))
+	mustDo(t, tw.WriteHeader(&tar.Header{Name: "ro/f", Typeflag: tar.TypeReg, Mode: 0o444, Size: 1, ModTime: mtime}))
+	tw.Write([]byte("x"))
+	mustDo(t, tw.Close())
+	_, err := Extract(context.Background(), bytes.NewReader(compress(t, tb.Bytes())), j.dst, ExtractOptions{})
+	mustDo(t, err)
+	t.Cleanup(func() { os.Chmod(filepath.Join(j.dst, "ro"), 0o755) })
+	for p, mode := range map[string]os.FileMode{"ro": os.ModeDir | 0o555, "ro/f": 0o444} {
+		fi, err := os.Stat(filepath.Join(j.dst, p))
+		mustDo(t, err)
+		if fi.Mode() != mode || !fi.ModTime().Equal(mtime) {
+			t.Errorf("%s: %v %v, want %v %v", p, fi.Mode(), fi.ModTime(), mode, mtime)
+		}
+	}
+}
+
+func TestExtractGarbage(t *testing.T) {
+	j := newJail(t)
+	for _, b := range [][]byte{nil, []byte("not zstd at all"), compress(t, []byte("not tar"))} {
+		if _, err := Extract(context.Background(), bytes.NewReader(b), j.dst, ExtractOptions{}); err == nil && len(b) > 0 {
+			t.Errorf("Extract(%q) succeeded", b)
+		}
+	}
+	j.untouched(t)
+}
+
+func TestEntryName(t *testing.T) {
+	for raw, want := range map[string]string{
+		"a/b": "a/b", "a/b/": "a/b", "./a": "a", "home/v2/x y": "home/v2/x y",
+		"../a": "", "/a": "", "a/../b": "", "a//b": "", "a/./b": "", "": "", ".": "", "./": "", "a\x00b": "", "..": "",
+	} {
+		got, err := entryName(raw)
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("entryName(%q) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+}
+
+func TestCheckLinkTarget(t *testing.T) {
+	for _, tc := range []struct {
+		name, target string
+		ok           bool
+	}{
+		{"l", "a/b", true}, {"l", ".", true}, {"d/l", "../x", true}, {"d/e/l", "../../x/y", true},
+		{"l", "../x", false}, {"d/l", "../../x", false}, {"l", "/etc", false}, {"l", "a/../..", false},
+		{"l", "t/..", false}, {"l", "", false},
+	} {
+		if err := checkLinkTarget(tc.name, tc.target); (err == nil) != tc.ok {
+			t.Errorf("checkLinkTarget(%q, %q) = %v, want ok=%v", tc.name, tc.target, err, tc.ok)
+		}
+	}
+}
+
+// sparseBomb is a PAX GNU sparse 1.0 entry of a few bytes that stands for a
+// 1 TiB file. tar.Writer refuses GNU.sparse records, so they are written under
+// another key of the same length and patched in.
+func sparseBomb(t testing.TB) []byte {
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	sparseMap := "1\n1099511627775\n1\n"
+	body := sparseMap + strings.Repeat("\x00", 512-len(sparseMap)) + "x"
+	hdr := &tar.Header{Name: "GNUSparseFile.0/f", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body)), Format: tar.FormatPAX,
+		PAXRecords: map[string]string{"GNU.sparsX.major": "1", "GNU.sparsX.minor": "0", "GNU.sparsX.name": "f", "GNU.sparsX.realsize": "1099511627776"}}
+	mustDo(t, tw.WriteHeader(hdr))
+	_, err := tw.Write([]byte(body))
+	mustDo(t, err)
+	mustDo(t, tw.Close())
+	return compress(t, bytes.ReplaceAll(tb.Bytes(), []byte("GNU.sparsX."), []byte("GNU.sparse.")))
+}
+
+func TestExtractRefusesSparse(t *testing.T) {
+	dec, err := zstd.NewReader(bytes.NewReader(sparseBomb(t)))
+	mustDo(t, err)
+	hdr, err := tar.NewReader(dec).Next()
+	dec.Close()
+	if err != nil || hdr.Size != 1<<40 {
+		t.Fatalf("the bomb is a dud: %v, %+v", err, hdr)
+	}
+	j := newJail(t)
+	_, err = Extract(context.Background(), bytes.NewReader(sparseBomb(t)), j.dst, ExtractOptions{})
+	if err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Errorf("err = %v, want a refusal of the sparse file", err)
+	}
+	if _, err := os.Stat(filepath.Join(j.dst, "f")); err == nil {
+		t.Error("the sparse file was written")
+	}
+}

@@ -1,0 +1,217 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Source is what goes into an archive.
+type Source struct {
+	// Paths are absolute paths of files or directories. Inside the archive each
+	// keeps its absolute path without the leading "/". A path nested in another
+	// one is archived once.
+	Paths []string
+	// Exclude holds doublestar globs matched against archive names (the path
+	// without its leading "/"), e.g. "**/log/**". A pattern without a "/" also
+	// matches the base name at any depth ("*.tmp"). A matching directory is
+	// skipped whole. Excludes do not apply to Extra.
+	Exclude []string
+	// Extra directories, e.g. the staging directories of hooks.
+	Extra []ExtraDir
+}
+
+// ExtraDir is a local directory whose contents join the archive under Prefix.
+type ExtraDir struct {
+	Prefix string // archive folder, e.g. "hooks/dump-db"
+	Dir    string // local directory
+}
+
+// WriteOptions tune Write.
+type WriteOptions struct {
+	PieceSize   int64 // bytes per piece; 0 = a single, unsplit piece
+	Level       int   // zstd level (1 fastest … 22 smallest); 0 = zstd's default (3)
+	Concurrency int   // encoder goroutines; 0 = GOMAXPROCS
+}
+
+// Result describes a written archive.
+type Result struct {
+	Pieces   []Piece
+	Size     int64  // bytes of the whole archive
+	SHA256   string // hex digest of the whole archive
+	Summary  SourceSummary
+	Warnings []string // files that changed or vanished while read, skipped special files
+}
+
+// readBufferSize is the size of the buffer files are read through.
+const readBufferSize = 1 << 20
+
+// Write archives src as tar (PAX) compressed with zstd, in one pass, and
+// streams the archive to sink cut into pieces of opts.PieceSize bytes, hashing
+// each piece and the whole archive on the way. Nothing is written to local
+// disk. An error of the sink, or the end of ctx, stops the write; Write
+// returns only once every sink it started has returned.
+func Write(ctx context.Context, src Source, opts WriteOptions, sink PieceSink) (*Result, error) {
+	src, err := src.check()
+	if err != nil {
+		return nil, err
+	}
+	if opts.PieceSize < 0 {
+		return nil, fmt.Errorf("invalid piece size %d", opts.PieceSize)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sp := newSplitter(ctx, opts.PieceSize, sink)
+	enc, err := zstd.NewWriter(sp, opts.encoderOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("zstd: %w", err)
+	}
+	a := newArchiver(ctx, enc, src)
+	if err := a.run(); err != nil {
+		cancel(err)
+		sp.abort(err)
+		enc.Close() // stops the encoder's goroutines; its writes now fail fast
+		return nil, err
+	}
+	if err := sp.close(); err != nil {
+		return nil, err
+	}
+	a.summary.Paths = src.Paths
+	return &Result{Pieces: sp.pieces, Size: sp.size, SHA256: sp.digest(), Summary: a.summary, Warnings: a.warnings}, nil
+}
+
+func (o WriteOptions) encoderOptions() []zstd.EOption {
+	level := zstd.SpeedDefault
+	if o.Level > 0 {
+		level = zstd.EncoderLevelFromZstd(o.Level)
+	}
+	n := o.Concurrency
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return []zstd.EOption{
+		zstd.WithEncoderLevel(level),
+		zstd.WithEncoderConcurrency(n),
+		zstd.WithConcurrentBlocks(n > 1),
+	}
+}
+
+// check validates s and returns it with its paths cleaned and de-nested.
+func (s Source) check() (Source, error) {
+	if len(s.Paths) == 0 && len(s.Extra) == 0 {
+		return s, errors.New("nothing to archive: no source paths")
+	}
+	paths := make([]string, 0, len(s.Paths))
+	for _, p := range s.Paths {
+		if !filepath.IsAbs(p) {
+			return s, fmt.Errorf("source path %q is not absolute", p)
+		}
+		if _, err := os.Lstat(p); err != nil {
+			return s, fmt.Errorf("source path %s: %w", p, unwrapPathError(err))
+		}
+		paths = append(paths, filepath.Clean(p))
+	}
+	s.Paths = dropNested(paths)
+	for _, pat := range s.Exclude {
+		if !doublestar.ValidatePattern(pat) {
+			return s, fmt.Errorf("invalid exclude pattern %q", pat)
+		}
+	}
+	for _, x := range s.Extra {
+		if err := x.check(); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+func (x ExtraDir) check() error {
+	if x.Prefix == "" || path.Clean(x.Prefix) != x.Prefix || !filepath.IsLocal(x.Prefix) {
+		return fmt.Errorf("invalid archive prefix %q for %s", x.Prefix, x.Dir)
+	}
+	fi, err := os.Stat(x.Dir)
+	if err != nil {
+		return fmt.Errorf("directory for %s: %w", x.Prefix, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s (for %s) is not a directory", x.Dir, x.Prefix)
+	}
+	return nil
+}
+
+// unwrapPathError drops the op and path of a *fs.PathError, for callers that
+// name the path themselves.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// dropNested removes duplicates and paths inside another path of the list.
+func dropNested(paths []string) []string {
+	var out []string
+	for i, p := range paths {
+		if !nestedIn(p, i, paths) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// nestedIn reports whether paths[i] = p repeats an earlier path or lies inside
+// another one.
+func nestedIn(p string, i int, paths []string) bool {
+	for j, q := range paths {
+		if (q == p && j < i) || (q != p && within(p, q)) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether p lies strictly inside dir.
+func within(p, dir string) bool {
+	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// archiveName is the name of an absolute local path inside the archive.
+func archiveName(p string) string {
+	return strings.TrimPrefix(filepath.ToSlash(p), "/")
+}
+
+// hookNames lists the hook names of extra dirs under "hooks/".
+func hookNames(extra []ExtraDir) []string {
+	var names []string
+	for _, x := range extra {
+		if name, ok := strings.CutPrefix(x.Prefix, "hooks/"); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// excluder matches archive names against exclude patterns.
+type excluder struct{ patterns []string }
+
+func (e excluder) match(name string) bool {
+	for _, pat := range e.patterns {
+		if doublestar.MatchUnvalidated(pat, name) {
+			return true
+		}
+		if !strings.Contains(pat, "/") && doublestar.MatchUnvalidated(pat, path.Base(name)) {
+			return true
+		}
+	}
+	return false
+}

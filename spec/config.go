@@ -1,0 +1,184 @@
+// Package spec turns a directory of strata's .hcl files into a typed, validated
+// Config. Every mistake it finds is an hcl.Diagnostic with the exact source range;
+// it never contacts a remote and never prints a secret.
+package spec
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Config is the validated desired state declared by one configuration directory.
+type Config struct {
+	// Dir is the absolute configuration directory.
+	Dir string
+	// Settings are the top-level `settings { … }` values.
+	Settings Settings
+	// Variables by name, with their final values (default, STRATA_VAR_x, -var).
+	Variables map[string]*Variable
+	// Destinations in declaration order (file name order, then position).
+	Destinations []*Destination
+	// Tiers in chain order: every tier comes after the tier it takes from.
+	Tiers []*Tier
+	// Applications sorted by name.
+	Applications []*Application
+}
+
+// Settings holds the optional top-level `settings` block.
+type Settings struct {
+	// MaxPurge caps purges per application and location; nil means the
+	// default "no more than half" rule of DESIGN.md §3.
+	MaxPurge *int
+}
+
+// Variable is one `variable "name" { default = … }` block.
+type Variable struct {
+	Name        string
+	Description string
+	Value       string
+	Sensitive   bool
+	DeclRange   hcl.Range
+}
+
+// Value is one string attribute whose source may be secret or not yet known.
+// Values from env() or file(), and variables marked sensitive, are Sensitive and
+// must never be printed. UnsetEnv names an environment variable that env()
+// needed and did not find: the value is unusable, but only an error where it is
+// actually needed (plan/apply touching the destination), never in validate.
+type Value struct {
+	Str       string
+	Sensitive bool
+	UnsetEnv  string
+	Range     hcl.Range
+}
+
+// Destination is one `destination "name"` block: one place rclone can write.
+type Destination struct {
+	Name string
+	// Remote is what rclone accepts: "/local/path", "remote:path" or
+	// ":backend,opt=v:path".
+	Remote Value
+	// Options are extra rclone backend options (`options = { … }`).
+	Options map[string]Value
+	// Encrypt, when set, wraps the destination in rclone crypt.
+	Encrypt *Encrypt
+	// Split is the maximum piece size in bytes; 0 means one piece.
+	Split int64
+	// MinFree is the free space, in bytes, a write must leave; 0 means no check.
+	MinFree int64
+	// Transfers is the parallelism for writes here; 0 means the default.
+	Transfers int
+	DeclRange hcl.Range
+}
+
+// Encrypt is the `encrypt { password = … }` block of a destination.
+type Encrypt struct {
+	Password  Value
+	Password2 Value // optional salt password
+}
+
+// Tier is one level of the backup chain.
+type Tier struct {
+	Name string
+	// From is the upstream tier; nil for an origin tier, where snapshots are made.
+	From         *Tier
+	Destinations []*Destination
+	Keep         Keep
+	// Verify is nil when the tier has no verify block.
+	Verify    *Verify
+	DeclRange hcl.Range
+	// PathRange is the range of the `path` attribute (or the block when absent).
+	PathRange hcl.Range
+}
+
+// Keep is a retention policy; restic's semantics: the union of the rules.
+type Keep struct {
+	Last, Hourly, Daily, Weekly, Monthly, Yearly int
+	Within                                       time.Duration
+}
+
+// IsZero reports whether the policy keeps nothing at all.
+func (k Keep) IsZero() bool { return k == Keep{} }
+
+// Verify is the `verify { every = "7d" }` block of a tier.
+type Verify struct {
+	// Every is how old a verification may get; 0 means verify once only.
+	Every time.Duration
+	// Sample is a percentage of copies to verify per run (0 or 100 means all).
+	Sample int
+}
+
+// Application is one unit of data that is backed up.
+type Application struct {
+	Name    string
+	Server  string
+	VM      string
+	Relpath string
+	Labels  map[string]string
+	// Schedule decides when a new snapshot is due.
+	Schedule *Schedule
+	Source   Source
+	Hooks    []Hook
+	// Tiers the application is kept in, in chain order, origin first.
+	Tiers []*Tier
+	// Paths maps a tier name to the application's evaluated path at that
+	// tier, relative to each destination root, slash-separated, no leading
+	// or trailing slash.
+	Paths     map[string]string
+	DeclRange hcl.Range
+}
+
+// Source is the `source { paths, exclude }` block. Paths are absolute.
+type Source struct {
+	Paths   []string
+	Exclude []string
+}
+
+// Hook is one `hook "name" { command = [...] }` block run before archiving.
+type Hook struct {
+	Name    string
+	Command []string
+	// Timeout bounds the hook; 0 means the default.
+	Timeout time.Duration
+}
+
+// Origin returns the application's origin tier (the one without From).
+func (a *Application) Origin() *Tier {
+	for _, t := range a.Tiers {
+		if t.From == nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// Tier returns the tier called name, or nil.
+func (c *Config) Tier(name string) *Tier {
+	for _, t := range c.Tiers {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Destination returns the destination called name, or nil.
+func (c *Config) Destination(name string) *Destination {
+	for _, d := range c.Destinations {
+		if d.Name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+// Application returns the application called name, or nil.
+func (c *Config) Application(name string) *Application {
+	for _, a := range c.Applications {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package spec
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var destinationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "remote", Required: true},
+		{Name: "options"},
+		{Name: "split"},
+		{Name: "min_free"},
+		{Name: "transfers"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "encrypt"}},
+}
+
+var encryptSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "password", Required: true},
+		{Name: "password2"},
+	},
+}
+
+func (l *loader) decodeDestinations(bs []*hcl.Block) {
+	for _, b := range bs {
+		l.cfg.Destinations = append(l.cfg.Destinations, l.decodeDestinationBlock(b))
+	}
+}
+
+func (l *loader) decodeDestinationBlock(b *hcl.Block) *Destination {
+	d := &Destination{Name: b.Labels[0], DeclRange: b.DefRange}
+	content, diags := b.Body.Content(destinationSchema)
+	l.diags = append(l.diags, diags...)
+	attrs := content.Attributes
+	if attr := attrs["remote"]; attr != nil {
+		d.Remote, _ = l.valueOf(attr.Expr)
+	}
+	if attr := attrs["options"]; attr != nil {
+		d.Options = l.decodeOptions(attr)
+	}
+	if attr := attrs["split"]; attr != nil {
+		d.Split, _ = l.attrSize(attr)
+	}
+	if attr := attrs["min_free"]; attr != nil {
+		d.MinFree, _ = l.attrSize(attr)
+	}
+	if attr := attrs["transfers"]; attr != nil {
+		d.Transfers, _ = l.attrInt(attr, 0)
+	}
+	if eb := l.singleBlock(content, "encrypt"); eb != nil {
+		d.Encrypt = l.decodeEncryptBlock(eb)
+	}
+	return d
+}
+
+// decodeOptions decodes `options = { key = value, … }` one value at a time,
+// so that each keeps its own sensitivity and range.
+func (l *loader) decodeOptions(attr *hcl.Attribute) map[string]Value {
+	pairs, diags := hcl.ExprMap(attr.Expr)
+	l.diags = append(l.diags, diags...)
+	opts := map[string]Value{}
+	keys := map[string]hcl.Range{}
+	for _, kv := range pairs {
+		key, ok := l.plain(kv.Key, cty.String)
+		if !ok {
+			continue
+		}
+		k, rng := key.AsString(), kv.Key.Range()
+		if first, dup := keys[k]; dup {
+			l.diags = append(l.diags, errorDiag(fmt.Sprintf("Duplicate option %q", k),
+				fmt.Sprintf("The option %q was first set at %s.", k, posString(first)), &rng))
+			continue
+		}
+		keys[k] = rng
+		if v, ok := l.valueOf(kv.Value); ok {
+			opts[k] = v
+		}
+	}
+	return opts
+}
+
+func (l *loader) decodeEncryptBlock(b *hcl.Block) *Encrypt {
+	e := &Encrypt{}
+	content, diags := b.Body.Content(encryptSchema)
+	l.diags = append(l.diags, diags...)
+	if attr := content.Attributes["password"]; attr != nil {
+		e.Password, _ = l.valueOf(attr.Expr)
+	}
+	if attr := content.Attributes["password2"]; attr != nil {
+		e.Password2, _ = l.valueOf(attr.Expr)
+	}
+	return e
+}
