@@ -17,7 +17,9 @@ func Restore(ctx context.Context, st providers.Store, dir, target string, opts s
 	if err != nil {
 		return nil, nil, err
 	}
-	open := func(ctx context.Context, name string) (io.ReadCloser, error) { return st.Open(ctx, path.Join(dir, name)) }
+	open := func(ctx context.Context, name string) (io.ReadCloser, error) {
+		return st.Open(ctx, path.Join(dir, name))
+	}
 	r := snapshot.NewReader(ctx, m.Pieces, open)
 	defer r.Close()
 	stats, err := snapshot.Extract(ctx, r, target, opts)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"sync"
 	"time"
 
@@ -126,54 +127,109 @@ func (e *Executor) emit(ev Event) {
 	e.opts.Events(ev)
 }
 
-// Run executes the plan's DAG. Every action runs once its dependencies are
-// done; an action whose dependency failed is skipped; after ctx is cancelled
-// no action starts. It returns when every action has an outcome.
+// Run executes the plan's DAG. Actions start in plan order as soon as their
+// dependencies are done, at most Parallel at once (so Parallel 1 is fully
+// deterministic); an action whose dependency did not succeed is skipped;
+// after ctx is cancelled no action starts. It returns when every action has
+// an outcome.
 func (e *Executor) Run(ctx context.Context, p *planner.Plan) *Report {
-	rep := &Report{Results: make([]*Result, len(p.Actions))}
-	done := make(map[string]chan struct{}, len(p.Actions))
-	byKey := make(map[string]*Result, len(p.Actions))
-	for i, a := range p.Actions {
-		rep.Results[i] = &Result{Action: a, Snapshot: a.Snapshot}
-		done[a.Key] = make(chan struct{})
-		byKey[a.Key] = rep.Results[i]
+	d := newDAG(p)
+	rep := &Report{Results: d.results}
+	finished := make(chan int)
+	running := 0
+	for {
+		for running < e.opts.Parallel && ctx.Err() == nil {
+			i, ok := d.next()
+			if !ok {
+				break
+			}
+			if dep := d.failedDep(i); dep != "" {
+				d.results[i].Status, d.results[i].Error = Skipped, fmt.Sprintf("skipped because %s did not succeed", dep)
+				e.emit(Event{Kind: EventEnd, Result: d.results[i]})
+				d.finish(i)
+				continue
+			}
+			running++
+			go func() { e.runOne(ctx, d.results[i], d.byKey); finished <- i }()
+		}
+		if running == 0 {
+			break
+		}
+		d.finish(<-finished)
+		running--
 	}
-	sem := make(chan struct{}, e.opts.Parallel)
-	var wg sync.WaitGroup
-	for _, res := range rep.Results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(done[res.Action.Key])
-			e.runOne(ctx, res, byKey, done, sem)
-		}()
-	}
-	wg.Wait()
+	d.markNotStarted()
 	return rep
 }
 
-func (e *Executor) runOne(ctx context.Context, res *Result, byKey map[string]*Result, done map[string]chan struct{}, sem chan struct{}) {
-	for _, dep := range res.Action.DependsOn {
-		if ch, ok := done[dep]; ok {
-			<-ch
+// dag tracks which actions are ready to run.
+type dag struct {
+	results    []*Result
+	byKey      map[string]*Result
+	index      map[string]int
+	waiting    []int   // unfinished dependencies per action
+	dependents [][]int // actions waiting on each action
+	ready      []int   // sorted by plan order
+}
+
+func newDAG(p *planner.Plan) *dag {
+	n := len(p.Actions)
+	d := &dag{results: make([]*Result, n), byKey: map[string]*Result{}, index: map[string]int{},
+		waiting: make([]int, n), dependents: make([][]int, n)}
+	for i, a := range p.Actions {
+		d.results[i] = &Result{Action: a, Snapshot: a.Snapshot}
+		d.byKey[a.Key], d.index[a.Key] = d.results[i], i
+	}
+	for i, a := range p.Actions {
+		for _, dep := range a.DependsOn {
+			if j, ok := d.index[dep]; ok {
+				d.waiting[i]++
+				d.dependents[j] = append(d.dependents[j], i)
+			}
 		}
-		if d := byKey[dep]; d != nil && d.Status != Done {
-			res.Status, res.Error = Skipped, fmt.Sprintf("skipped because %s did not succeed", dep)
-			e.emit(Event{Kind: EventEnd, Result: res})
-			return
+		if d.waiting[i] == 0 {
+			d.ready = append(d.ready, i)
 		}
 	}
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
-		res.Status, res.Error = NotStarted, "not started: apply was interrupted"
-		return
+	return d
+}
+
+func (d *dag) next() (int, bool) {
+	if len(d.ready) == 0 {
+		return 0, false
 	}
-	defer func() { <-sem }()
-	if ctx.Err() != nil {
-		res.Status, res.Error = NotStarted, "not started: apply was interrupted"
-		return
+	i := d.ready[0]
+	d.ready = d.ready[1:]
+	return i, true
+}
+
+func (d *dag) failedDep(i int) string {
+	for _, dep := range d.results[i].Action.DependsOn {
+		if r := d.byKey[dep]; r != nil && r.Status != Done {
+			return dep
+		}
 	}
+	return ""
+}
+
+func (d *dag) finish(i int) {
+	for _, j := range d.dependents[i] {
+		if d.waiting[j]--; d.waiting[j] == 0 {
+			d.ready = append(d.ready, j)
+			sort.Ints(d.ready)
+		}
+	}
+}
+
+func (d *dag) markNotStarted() {
+	for _, r := range d.results {
+		if r.Status == Pending {
+			r.Status, r.Error = NotStarted, "not started: apply was interrupted"
+		}
+	}
+}
+
+func (e *Executor) runOne(ctx context.Context, res *Result, byKey map[string]*Result) {
 	if res.Snapshot == "" {
 		res.Snapshot = inheritedID(res.Action, byKey)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
-		"github.com/stratabackup/strata/providers"
+	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
 	"github.com/stratabackup/strata/spec"
 )

@@ -17,11 +17,11 @@ import (
 
 // Mark is the content of verified.json or corrupt.json.
 type Mark struct {
-	Checked       time.Time             `json:"checked"`
-	StrataVersion string                `json:"strata_version"`
-	OK            bool                  `json:"ok"`
+	Checked       time.Time   `json:"checked"`
+	StrataVersion string      `json:"strata_version"`
+	OK            bool        `json:"ok"`
 	Pieces        []MarkPiece `json:"pieces,omitempty"`
-	Problem       string                `json:"problem,omitempty"`
+	Problem       string      `json:"problem,omitempty"`
 }
 
 // MarkPiece is the check of one piece, with rclone's marker (= * + !).
@@ -77,7 +77,9 @@ func (e *Executor) check(ctx context.Context, st providers.Store, dir string) (*
 		}
 		return nil, err
 	}
-	open := func(ctx context.Context, name string) (io.ReadCloser, error) { return st.Open(ctx, path.Join(dir, name)) }
+	open := func(ctx context.Context, name string) (io.ReadCloser, error) {
+		return st.Open(ctx, path.Join(dir, name))
+	}
 	checks := snapshot.VerifyPieces(ctx, m, open)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

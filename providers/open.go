@@ -39,8 +39,6 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	if err != nil {
 		return fail(err)
 	}
-	red = secretsOf(c, remote) // now also the obscured forms
-	registerLogSecrets(red.secrets...)
 	f, err := fs.NewFs(ctx, remote)
 	if errors.Is(err, fs.ErrorIsFile) {
 		err = errors.New("remote is a file, not a directory")
@@ -130,18 +128,34 @@ func buildRemote(c Config) (string, *fs.RegInfo, error) {
 	if info.Name == "sftp" {
 		params["ask_password"] = "false" // never prompt on a terminal
 	}
-	remote := c.Remote
-	if len(params) > 0 {
+	root := asDir(parsed.Path)
+	var remote string
+	switch {
+	case len(params) > 0:
 		name := parsed.Name
 		if name == "" {
 			name = ":local"
 		}
-		remote = name + "," + params.String() + ":" + parsed.Path
+		remote = name + "," + params.String() + ":" + root
+	case parsed.Name == "":
+		remote = root
+	default:
+		remote = parsed.Name + ":" + root
 	}
 	if c.CryptPassword != "" {
 		remote = cryptRemote(remote, c.CryptPassword, c.CryptPassword2)
 	}
 	return remote, info, nil
+}
+
+// asDir marks a root as a directory: backends then need not ask the server
+// whether it is a file (a HEAD request on S3 that, when the server is
+// unreachable, even ends in "is a file").
+func asDir(root string) string {
+	if root == "" || strings.HasSuffix(root, "/") {
+		return root
+	}
+	return root + "/"
 }
 
 // cryptRemote wraps inner in an on-the-fly rclone crypt remote with

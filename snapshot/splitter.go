@@ -20,9 +20,11 @@ type PieceSink func(ctx context.Context, name string, r io.Reader) error
 // piece to the end.
 var errSinkShort = errors.New("sink returned before reading the whole piece")
 
-// splitter cuts the compressed stream into pieces. It hashes every piece and
-// the whole archive in the same pass and streams each piece to the sink
-// through a pipe, one piece after the other.
+// splitter cuts the compressed stream into pieces and streams each piece to
+// the sink through a pipe, one piece after the other. The piece and the whole
+// archive are hashed as the sink reads, in the sink's goroutine, off the path
+// of the compressor; as sinks run one after the other, the whole-archive hash
+// is never written by two at once.
 type splitter struct {
 	ctx    context.Context
 	sink   PieceSink
@@ -63,7 +65,6 @@ func (s *splitter) Write(b []byte) (int, error) {
 			chunk = chunk[:room]
 		}
 		n, err := s.cur.write(chunk)
-		s.whole.Write(chunk[:n])
 		s.size += int64(n)
 		total += n
 		if err != nil {
@@ -87,9 +88,13 @@ func (s *splitter) start() {
 	}
 	pr, pw := io.Pipe()
 	p.pw = pw
+	hr := &hashingReader{r: pr, hashes: []hash.Hash{s.whole}}
+	if p.hash != nil {
+		hr.hashes = append(hr.hashes, p.hash)
+	}
 	p.stop = context.AfterFunc(s.ctx, func() { pr.CloseWithError(context.Cause(s.ctx)) })
 	go func() {
-		err := s.sink(s.ctx, p.name, pr)
+		err := s.sink(s.ctx, p.name, hr)
 		if err != nil {
 			pr.CloseWithError(err)
 		} else {
@@ -102,10 +107,21 @@ func (s *splitter) start() {
 
 func (p *pieceWriter) write(b []byte) (int, error) {
 	n, err := p.pw.Write(b)
-	if p.hash != nil {
-		p.hash.Write(b[:n])
-	}
 	p.n += int64(n)
+	return n, err
+}
+
+// hashingReader hashes what is read through it.
+type hashingReader struct {
+	r      io.Reader
+	hashes []hash.Hash
+}
+
+func (h *hashingReader) Read(b []byte) (int, error) {
+	n, err := h.r.Read(b)
+	for _, hh := range h.hashes {
+		hh.Write(b[:n])
+	}
 	return n, err
 }
 
@@ -147,5 +163,6 @@ func (s *splitter) abort(err error) {
 	}
 }
 
-// digest returns the hex SHA-256 of everything written.
+// digest returns the hex SHA-256 of everything written. Call it only once
+// every sink has returned.
 func (s *splitter) digest() string { return hex.EncodeToString(s.whole.Sum(nil)) }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -331,5 +332,28 @@ func BenchmarkWrite(b *testing.B) {
 		if _, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: 16 << 20}, sink); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestWriteLeavesNoGoroutines(t *testing.T) {
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "big"), randomBytes(t, 1<<20), 0o644)
+	before := runtime.NumGoroutine()
+	failing := func(ctx context.Context, name string, r io.Reader) error {
+		io.CopyN(io.Discard, r, 100)
+		return errors.New("upload failed")
+	}
+	for range 5 {
+		Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: 64 << 10}, failing)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		Write(ctx, Source{Paths: []string{src}}, WriteOptions{}, dirSink(t.TempDir()))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before, %d after", before, n)
 	}
 }

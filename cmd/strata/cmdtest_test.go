@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -26,6 +27,7 @@ func TestScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts.Commands["strata"] = cmdtest.InProcessProgram("strata", run)
+	ts.Commands["mstrata"] = masked(cmdtest.InProcessProgram("strata", run))
 	ts.Commands["fixture"] = fixtureCmd
 	ts.Commands["mkdata"] = mkdataCmd
 	ts.Commands["tree"] = treeCmd
@@ -37,6 +39,23 @@ func TestScripts(t *testing.T) {
 		return nil
 	}
 	ts.Run(t, *update)
+}
+
+// sizeRE matches the human sizes strata prints ("3.7 KiB", "325 B").
+var (
+	sizeRE   = regexp.MustCompile(`\b\d+(\.\d+)? [KMGTPE]?i?B\b`)
+	digestRE = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+)
+
+// masked runs a command and replaces the sizes and SHA-256 digests in its
+// output with "<size>" and "<sha256>": archives depend on file times and
+// paths, which differ per run.
+func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
+	return func(args []string, input string) ([]byte, error) {
+		out, err := f(args, input)
+		out = sizeRE.ReplaceAll(out, []byte("<size>"))
+		return digestRE.ReplaceAll(out, []byte("<sha256>")), err
+	}
 }
 
 // fixtureCmd copies testscripts/fixtures/NAME/* into the current directory.

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/log"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
+	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/spec"
@@ -59,7 +59,7 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	g.color = !g.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(g.stdout)
 	g.logger = log.NewWithOptions(g.stderr, log.Options{Level: level, ReportTimestamp: isTerminal(g.stderr)})
 	if !g.color {
-		g.logger.SetColorProfile(0)
+		g.logger.SetColorProfile(termenv.Ascii)
 	}
 	return nil
 }
@@ -108,14 +108,11 @@ func (g *globals) loadConfig() (*spec.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := filepath.Abs(g.dir)
-	if err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(g.dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("configuration directory %s does not exist; give one with -C DIR", g.dir)
 	}
-	cfg, files, diags := spec.Load(dir, spec.LoadOptions{Vars: vars})
+	// The directory as given, so diagnostics name files the way the user does.
+	cfg, files, diags := spec.Load(g.dir, spec.LoadOptions{Vars: vars})
 	if len(diags) > 0 {
 		g.printDiagnostics(files, diags)
 	}
