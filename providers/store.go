@@ -18,12 +18,9 @@ import (
 	"github.com/rclone/rclone/fs/object"
 	"github.com/rclone/rclone/fs/operations"
 	"github.com/rclone/rclone/fs/walk"
-)
 
-// tempMarker is part of every temporary name: it equals
-// snapshot.TempMarker, which the planner uses to recognise leftovers (a
-// test checks they agree).
-const tempMarker = ".strata-tmp-"
+	"github.com/stratabackup/strata/snapshot"
+)
 
 // cleanupTimeout bounds the removal of a temporary object after a failed
 // or cancelled write.
@@ -251,7 +248,7 @@ func (s *store) removeQuietly(ctx context.Context, p string) {
 func tempName(p string) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return p + tempMarker + hex.EncodeToString(b[:])
+	return p + snapshot.TempMarker + hex.EncodeToString(b[:])
 }
 
 // countingReader counts what a write reads, and stops it when ctx is done

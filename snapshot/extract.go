@@ -73,7 +73,7 @@ func Extract(ctx context.Context, r io.Reader, dir string, opts ExtractOptions) 
 	x := newExtractor(ctx, root, opts)
 	err = x.run(tar.NewReader(dec))
 	if err == nil {
-		_, err = io.Copy(io.Discard, streamReader{dec}) // whatever follows the tar trailer
+		_, err = io.Copy(io.Discard, streamReader{ctx, dec}) // whatever follows the tar trailer
 	}
 	dec.Close()
 	if err == nil {
@@ -122,10 +122,17 @@ type decodeError struct{ err error }
 func (e *decodeError) Error() string { return e.err.Error() }
 func (e *decodeError) Unwrap() error { return e.err }
 
-// streamReader marks the errors of the archive stream as decodeErrors.
-type streamReader struct{ r io.Reader }
+// streamReader marks the errors of the archive stream as decodeErrors, and
+// stops at the end of ctx.
+type streamReader struct {
+	ctx context.Context
+	r   io.Reader
+}
 
 func (s streamReader) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := s.r.Read(p)
 	if err != nil && err != io.EOF {
 		err = &decodeError{err}
@@ -242,7 +249,7 @@ func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, streamReader{tr}, x.buf) // hide ReadFrom: use our buffer
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, streamReader{x.ctx, tr}, x.buf) // hide ReadFrom: use our buffer
 	if err == nil {
 		err = f.Chmod(hdr.FileInfo().Mode() & modeBits)
 	}

@@ -75,7 +75,8 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Application, id string, refs []copyRef, o restoreOptions) error {
 	var errs []error
 	for i, r := range refs {
-		opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force || i > 0}
+		// Links are recreated as archived, as restic does; nothing is ever written through one.
+		opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force || i > 0, AbsoluteSymlinks: true}
 		_, stats, err := executor.Restore(ctx, s.stores[r.loc.Destination], r.c.Dir, o.to, opts)
 		if err == nil {
 			g.printRestored(app.Name, id, r.loc.String(), o.to, stats)

@@ -19,10 +19,8 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/providers"
+	"github.com/stratabackup/strata/snapshot"
 )
-
-// TempMarker is the part of a temporary object's name the suite looks for.
-const TempMarker = ".strata-tmp-"
 
 // Run runs the suite. open must return a new store with an empty root that
 // does not exist yet, every time it is called; the suite calls it for each
@@ -37,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) providers.Store) {
 		{"ListEmpty", testListEmpty},
 		{"WriteOpen", testWriteOpen},
 		{"Overwrite", testOverwrite},
+		{"InvisibleWhileWriting", testInvisibleWhileWriting},
 		{"FailingReader", testFailingReader},
 		{"WrongSize", testWrongSize},
 		{"List", testList},
@@ -137,7 +136,7 @@ func CheckSizes(t *testing.T, s providers.Store, want map[string]int64) {
 func CheckNoTemp(t *testing.T, s providers.Store) {
 	t.Helper()
 	for p := range List(t, s) {
-		if strings.Contains(p, TempMarker) {
+		if strings.Contains(p, snapshot.TempMarker) {
 			t.Fatalf("temporary object left behind: %q", p)
 		}
 	}
@@ -239,6 +238,45 @@ func testFailingReader(t *testing.T, open func(*testing.T) providers.Store) {
 	CheckSizes(t, s, map[string]int64{"d/old": int64(len(old))})
 	if got := Read(t, s, "d/old"); !bytes.Equal(got, old) {
 		t.Fatal("a failed overwrite changed the existing object")
+	}
+}
+
+// spyReader calls spy once after n bytes.
+type spyReader struct {
+	r   io.Reader
+	n   int
+	spy func()
+}
+
+func (s *spyReader) Read(b []byte) (int, error) {
+	if s.n <= 0 && s.spy != nil {
+		s.spy()
+		s.spy = nil
+	}
+	if s.spy != nil && len(b) > s.n {
+		b = b[:s.n]
+	}
+	n, err := s.r.Read(b)
+	s.n -= n
+	return n, err
+}
+
+func testInvisibleWhileWriting(t *testing.T, open func(*testing.T) providers.Store) {
+	s := open(t)
+	ctx := context.Background()
+	Write(t, s, "v/f", []byte("old"))
+	for _, size := range []int64{6 << 20, -1} {
+		var during map[string]int64
+		r := &spyReader{r: bytes.NewReader(Data(6, 6<<20)), n: 3 << 20, spy: func() { during = Sizes(t, s) }}
+		if _, err := s.Write(ctx, "v/f", r, size); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+		if during["v/f"] != 3 {
+			t.Fatalf("while writing, the final name showed %d bytes, want the old 3", during["v/f"])
+		}
+		CheckNoTemp(t, s)
+		CheckSizes(t, s, map[string]int64{"v/f": 6 << 20})
+		Write(t, s, "v/f", []byte("old"))
 	}
 }
 

@@ -1,0 +1,233 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/spec"
+)
+
+const twoTiers = `
+destination "primary" {
+  remote = "${path.config}/store/primary"
+}
+destination "secondary" {
+  remote = "${path.config}/store/secondary"
+}
+tier "local" {
+  destinations = [destination.primary]
+  keep {
+    last = 2
+  }
+}
+tier "remote" {
+  from         = tier.local
+  destinations = [destination.secondary]
+  keep {
+    last = 3
+  }
+}
+application "app" {
+  schedule = "@daily"
+  source {
+    paths = ["data"]
+  }
+}
+`
+
+// env is a configuration directory with data and opened stores.
+type env struct {
+	dir    string
+	cfg    *spec.Config
+	stores executor.Stores
+}
+
+func newEnv(t *testing.T, hcl string) *env {
+	t.Helper()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "main.hcl"), hcl)
+	write(t, filepath.Join(dir, "data", "a.txt"), strings.Repeat("alpha ", 5000))
+	write(t, filepath.Join(dir, "data", "sub", "b.txt"), "beta")
+	cfg, _, diags := spec.Load(dir, spec.LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	stores, err := executor.OpenStores(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{dir: dir, cfg: cfg, stores: stores}
+}
+
+func write(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) plan(t *testing.T, now time.Time) *planner.Plan {
+	t.Helper()
+	inv := planner.BuildInventory(e.cfg, executor.Gather(context.Background(), e.stores))
+	p, err := planner.BuildPlan(e.cfg, inv, now, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) apply(t *testing.T, now time.Time) *executor.Report {
+	t.Helper()
+	ex := executor.New(e.cfg, e.stores, executor.Options{Parallel: 2, Now: func() time.Time { return now }, Version: "test"})
+	return ex.Run(context.Background(), e.plan(t, now))
+}
+
+var t0 = time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+
+func TestApplyConvergesAndSecondPlanIsEmpty(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	rep := e.apply(t, t0)
+	if !rep.OK() || len(rep.Results) != 4 {
+		t.Fatalf("first apply: %+v", rep.Results)
+	}
+	for _, f := range []string{"data.tar.zst", "data.tar.zst.sha256", "manifest.json", "verified.json"} {
+		for _, d := range []string{"primary", "secondary"} {
+			if _, err := os.Stat(filepath.Join(e.dir, "store", d, "app/2026/11/21/030000Z", f)); err != nil {
+				t.Errorf("%s: %v", d, err)
+			}
+		}
+	}
+	if p := e.plan(t, t0); len(p.Actions) != 0 {
+		t.Fatalf("second plan not empty: %+v", p.Actions)
+	}
+}
+
+func TestTransferRefusesACorruptSource(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	p := e.plan(t, t0)
+	// Run only the snapshot, then damage it before the transfer reads it.
+	snap := *p
+	snap.Actions = p.Actions[:1]
+	ex := executor.New(e.cfg, e.stores, executor.Options{Parallel: 1, Now: func() time.Time { return t0 }})
+	if rep := ex.Run(context.Background(), &snap); !rep.OK() {
+		t.Fatalf("snapshot: %+v", rep.Results[0])
+	}
+	piece := filepath.Join(e.dir, "store/primary/app/2026/11/21/030000Z/data.tar.zst")
+	b, _ := os.ReadFile(piece)
+	b[len(b)/2] ^= 1
+	write(t, piece, string(b))
+	rep := ex.Run(context.Background(), e.plan(t, t0))
+	var transfer *executor.Result
+	for _, r := range rep.Results {
+		if r.Action.Kind == planner.Transfer {
+			transfer = r
+		}
+	}
+	if transfer == nil || transfer.Status != executor.Failed || !strings.Contains(transfer.Error, "does not match its manifest") {
+		t.Fatalf("transfer of a damaged piece: %+v", transfer)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "store/secondary/app/2026/11/21/030000Z/manifest.json")); !os.IsNotExist(err) {
+		t.Fatalf("a damaged transfer left a complete copy: %v", err)
+	}
+}
+
+func TestVerifyMarksDamageAndRepairHeals(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	if rep := e.apply(t, t0); !rep.OK() {
+		t.Fatal(rep.Results)
+	}
+	dir := filepath.Join(e.dir, "store/secondary/app/2026/11/21/030000Z")
+	os.Remove(filepath.Join(dir, "verified.json"))
+	piece := filepath.Join(dir, "data.tar.zst")
+	b, _ := os.ReadFile(piece)
+	write(t, piece, string(b[:len(b)/2])) // truncated
+	rep := e.apply(t, t0)                 // the never-verified copy is verified, and found damaged
+	if rep.OK() {
+		t.Fatal("verify of a truncated piece succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "corrupt.json")); err != nil {
+		t.Fatalf("no corrupt.json: %v", err)
+	}
+	p := e.plan(t, t0)
+	if len(p.Actions) == 0 || p.Actions[0].Kind != planner.Repair {
+		t.Fatalf("plan after damage: %+v", p.Actions)
+	}
+	if rep := e.apply(t, t0); !rep.OK() {
+		t.Fatalf("repair: %+v", rep.Results)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "corrupt.json")); !os.IsNotExist(err) {
+		t.Fatal("corrupt.json survived the repair")
+	}
+	if p := e.plan(t, t0); len(p.Actions) != 0 {
+		t.Fatalf("plan after repair: %+v", p.Actions)
+	}
+}
+
+func TestLeases(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	ctx := context.Background()
+	first, err := executor.Acquire(ctx, e.stores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = executor.Acquire(ctx, e.stores)
+	var locked *executor.LockedError
+	if !errors.As(err, &locked) || locked.Holder.ID != first.ID {
+		t.Fatalf("second acquire: %v", err)
+	}
+	first.Release()
+	second, err := executor.Acquire(ctx, e.stores)
+	if err != nil {
+		t.Fatalf("acquire after release: %v", err)
+	}
+	second.Release()
+	locks, _ := os.ReadDir(filepath.Join(e.dir, "store/primary/.strata/locks"))
+	if len(locks) != 0 {
+		t.Fatalf("leases left behind: %v", locks)
+	}
+}
+
+func TestUnreadableLeaseFailsClosed(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	write(t, filepath.Join(e.dir, "store/primary/.strata/locks/garbage.json"), "{not json")
+	_, err := executor.Acquire(context.Background(), e.stores)
+	var locked *executor.LockedError
+	if !errors.As(err, &locked) || locked.Holder.ID != "garbage" {
+		t.Fatalf("acquire over an unreadable lease: %v", err)
+	}
+}
+
+func TestExpiredLeaseIsTakenOver(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	write(t, filepath.Join(e.dir, "store/primary/.strata/locks/old.json"),
+		`{"id":"old","host":"elsewhere","pid":1,"created":"2020-01-01T00:00:00Z","expires":"2020-01-01T00:02:00Z"}`)
+	ls, err := executor.Acquire(context.Background(), e.stores)
+	if err != nil {
+		t.Fatalf("an expired lease blocked: %v", err)
+	}
+	ls.Release()
+}
+
+func TestCancelledRunStartsNothing(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	p := e.plan(t, t0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep := executor.New(e.cfg, e.stores, executor.Options{}).Run(ctx, p)
+	if rep.Count(executor.NotStarted) != len(p.Actions) {
+		t.Fatalf("cancelled run: %+v", rep.Results)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "store/primary/app")); !os.IsNotExist(err) {
+		t.Fatal("a cancelled run wrote a snapshot")
+	}
+}
