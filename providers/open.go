@@ -19,9 +19,10 @@ import (
 // accepts: a local path, "remote:path" from the user's rclone.conf
 // (RCLONE_CONFIG), or an on-the-fly ":backend,opt=value:path". c.Options
 // are added to the remote's connection string, overriding what it or the
-// config file says; a password option (one rclone stores obscured) may be
-// given in plain text. Option values, passwords and rclone's connection
-// strings never appear in errors or logs.
+// config file says. A password option (one rclone keeps obscured, like
+// sftp's pass) is given in plain text: Open obscures it. Option values,
+// crypt passwords and their obscured forms never appear in errors or in
+// rclone's logs (see SetLogHandler).
 func Open(ctx context.Context, c Config) (Store, error) {
 	setup()
 	red := secretsOf(c)
@@ -35,7 +36,7 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	if err := loadConfig(); err != nil {
 		return fail(err)
 	}
-	remote, info, err := buildRemote(c)
+	remote, _, err := buildRemote(c)
 	if err != nil {
 		return fail(err)
 	}
@@ -46,15 +47,18 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	if err != nil {
 		return fail(err)
 	}
-	return newStore(c.Name, f, red, info.Name, c.CryptPassword != ""), nil
+	return newStore(c.Name, f, red, c.CryptPassword != ""), nil
 }
 
 // secretsOf lists what must never be printed for c: option values, crypt
 // passwords and their obscured forms, sensitive parameters of the remote's
 // own connection string.
-func secretsOf(c Config, extra ...string) *redactor {
-	red := newRedactor(extra...)
+func secretsOf(c Config) *redactor {
+	red := newRedactor()
 	for _, v := range c.Options {
+		if v == "true" || v == "false" {
+			continue // a flag, not a secret
+		}
 		red.add(v)
 		red.add(obscured(v))
 	}
@@ -121,7 +125,7 @@ func buildRemote(c Config) (string, *fs.RegInfo, error) {
 			return "", nil, fmt.Errorf("backend %s has no option %q", info.Name, k)
 		}
 		if o.IsPassword {
-			v = ensureObscured(v)
+			v = obscured(v)
 		}
 		params[k] = v
 	}
@@ -172,15 +176,6 @@ func cryptRemote(inner, password, password2 string) string {
 		params["password2"] = obscured(password2)
 	}
 	return ":crypt," + params.String() + ":"
-}
-
-// ensureObscured obscures a password option unless it already is, as
-// `rclone config create` does.
-func ensureObscured(v string) string {
-	if _, err := obscure.Reveal(v); err == nil {
-		return v
-	}
-	return obscured(v)
 }
 
 // obscuredCache makes obscuring deterministic within the process: the same

@@ -7,6 +7,7 @@ package providers
 import (
 	"context"
 	"io"
+	"io/fs"
 	"time"
 )
 
@@ -59,6 +60,10 @@ var ErrNotFound = errNotFound{}
 type errNotFound struct{}
 
 func (errNotFound) Error() string { return "object not found" }
+
+// Is makes ErrNotFound match fs.ErrNotExist, so code that knows only the
+// standard library (the snapshot reader) recognises a missing object.
+func (errNotFound) Is(target error) bool { return target == fs.ErrNotExist }
 
 // Config says how to open a destination. The caller resolves secrets; the
 // provider never prints Options or passwords.

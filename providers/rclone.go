@@ -81,13 +81,14 @@ func loadConfig() error {
 	if configLoaded && env == configEnv {
 		return nil
 	}
-	if !configLoaded {
+	if defaultConfig == "" {
 		defaultConfig = config.GetConfigPath()
 	}
 	p := env
 	if p == "" {
 		p = defaultConfig
 	}
+	configLoaded = false // until this load succeeds
 	if err := config.SetConfigPath(p); err != nil {
 		return fmt.Errorf("rclone config %q: %w", p, err)
 	}

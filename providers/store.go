@@ -28,25 +28,23 @@ const cleanupTimeout = time.Minute
 
 // store is a Store over one rclone Fs.
 type store struct {
-	name    string
-	f       fs.Fs
-	red     *redactor
-	backend string // rclone backend under any crypt, e.g. "local", "s3"
-	crypt   bool
+	name  string
+	f     fs.Fs
+	red   *redactor
+	crypt bool
 	// rename is set when atomic writes need a temporary name and a
 	// server-side move (local, SFTP); object stores write in place.
 	rename bool
 }
 
-func newStore(name string, f fs.Fs, red *redactor, backend string, crypt bool) *store {
+func newStore(name string, f fs.Fs, red *redactor, crypt bool) *store {
 	feat := f.Features()
 	return &store{
-		name:    name,
-		f:       f,
-		red:     red,
-		backend: backend,
-		crypt:   crypt,
-		rename:  !feat.BucketBased && feat.Move != nil,
+		name:   name,
+		f:      f,
+		red:    red,
+		crypt:  crypt,
+		rename: !feat.BucketBased && feat.Move != nil,
 	}
 }
 
@@ -58,8 +56,7 @@ func (s *store) errorf(op, p string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var se *storeError
-	if errors.As(err, &se) && strings.HasPrefix(se.msg, s.name+": ") {
+	if se, ok := err.(*storeError); ok && strings.HasPrefix(se.msg, s.name+": ") {
 		return err // already ours
 	}
 	where := op
@@ -73,9 +70,7 @@ func (s *store) errorf(op, p string, err error) error {
 // hint adds what a crypt error most likely means.
 func (s *store) hint(err error) string {
 	msg := err.Error()
-	if s.crypt && (errors.Is(err, crypt.ErrorEncryptedBadBlock) ||
-		errors.Is(err, crypt.ErrorEncryptedBadMagic) ||
-		strings.Contains(msg, "undecryptable")) {
+	if s.crypt && (errors.Is(err, crypt.ErrorEncryptedBadBlock) || strings.Contains(msg, "undecryptable")) {
 		msg += " (wrong encryption password?)"
 	}
 	return msg
