@@ -26,6 +26,8 @@ demo: build
 	@echo && echo '$$ diff -r examples/quickstart/sample-data <restored copy>' && \
 		diff -r --exclude='*.tmp' examples/quickstart/sample-data $(DEMO)/restored$(CURDIR)/examples/quickstart/sample-data && \
 		echo "restored copy is identical (the excluded *.tmp files aside)"
+	@echo && echo '$$ sha256sum -c data.tar.zst.sha256   # in a snapshot directory: no strata needed' && \
+		cd $$(dirname $$(find $(DEMO)/backups/secondary -name manifest.json | head -1)) && sha256sum -c data.tar.zst.sha256
 	@echo && echo "The backups are under $(DEMO)/backups; try 'find $(DEMO)/backups'."
 
 ## deps: install what the tests need (Debian packages; Go modules come with go test)
