@@ -53,9 +53,17 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME) ./snapshot
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./snapshot
 
-## bench: Go benchmarks of the planner, retention and archive writer
-bench:
+## bench: Go benchmarks of the planner, retention and archive writer, then
+## strata against restic, Borg, rclone, scp, tar|zstd and openssl on a generated
+## corpus (not part of `make test`). Knobs: SIZE=200MiB RUNS=3 ONLY=P1,P3.
+## Writes bench/results/latest.md and latest.json; see docs/benchmarks.md.
+SIZE ?= 1.5GiB
+RUNS ?= 5
+ONLY ?=
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./planner ./snapshot
+	./bench/install.sh
+	$(GO) run ./bench/cmd/strata-bench -size '$(SIZE)' -runs $(RUNS) -only '$(ONLY)'
 
 clean:
 	rm -rf bin $(DEMO)

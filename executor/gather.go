@@ -37,7 +37,10 @@ func listOne(ctx context.Context, s providers.Store) planner.Listing {
 	var leasePaths []string
 	err := s.List(ctx, func(e providers.Entry) error {
 		if strings.HasPrefix(e.Path, snapshot.LocksDir+"/") {
-			leasePaths = append(leasePaths, e.Path)
+			// A temporary lease object is a write cut short: no lease.
+			if !strings.Contains(e.Path, snapshot.TempMarker) {
+				leasePaths = append(leasePaths, e.Path)
+			}
 			return nil
 		}
 		l.Entries = append(l.Entries, planner.Entry{Path: e.Path, Size: e.Size, ModTime: e.ModTime})
@@ -50,7 +53,18 @@ func listOne(ctx context.Context, s providers.Store) planner.Listing {
 		l.Leases = append(l.Leases, readLease(ctx, s, p))
 	}
 	sort.Slice(l.Entries, func(i, j int) bool { return l.Entries[i].Path < l.Entries[j].Path })
+	l.Free, l.FreeKnown = freeSpace(ctx, s)
 	return l
+}
+
+// freeSpace asks the store once how much space is free (for min_free). A
+// backend that cannot tell, or fails to, leaves it unknown.
+func freeSpace(ctx context.Context, s providers.Store) (int64, bool) {
+	u, ok, err := s.Usage(ctx)
+	if err != nil || !ok || u.Free < 0 {
+		return 0, false
+	}
+	return u.Free, true
 }
 
 // readLease reads one lease object. An unreadable lease fails closed: it is

@@ -84,6 +84,7 @@ func Acquire(ctx context.Context, stores Stores) (*Leases, error) {
 		}
 	}
 	go ls.renew()
+	fault(FaultAfterLease)
 	return ls, nil
 }
 
@@ -95,7 +96,8 @@ func (ls *Leases) write(ctx context.Context, name string) error {
 	return err
 }
 
-// olderLive finds a live lease at the store that is older than ours.
+// olderLive finds a live lease at the store that is older than ours. Stale
+// leases older than ours (dead holder, or expired) are taken over: deleted.
 func (ls *Leases) olderLive(ctx context.Context, name string) (planner.Lease, bool) {
 	listing := listOne(ctx, ls.stores[name])
 	leases := listing.Leases
@@ -108,6 +110,7 @@ func (ls *Leases) olderLive(ctx context.Context, name string) (planner.Lease, bo
 		if l.Live(now) {
 			return l, true
 		}
+		_ = ls.stores[name].Delete(ctx, leasePath(l.ID))
 	}
 	return planner.Lease{}, false
 }

@@ -24,10 +24,11 @@ const (
 	Failed
 	Skipped    // a dependency failed or was skipped
 	NotStarted // the apply was cancelled before it started
+	Cancelled  // the apply was cancelled while it ran; what it wrote was removed
 )
 
 func (s Status) String() string {
-	return [...]string{"pending", "done", "failed", "skipped", "not started"}[s]
+	return [...]string{"pending", "done", "failed", "skipped", "not started", "cancelled"}[s]
 }
 
 // MarshalText implements encoding.TextMarshaler.
@@ -237,9 +238,12 @@ func (e *Executor) runOne(ctx context.Context, res *Result, byKey map[string]*Re
 	start := time.Now()
 	err := e.withRetries(ctx, res)
 	res.Duration = time.Since(start)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		res.Status, res.Error = Cancelled, "cancelled: apply was interrupted; what it had written was removed"
+	case err != nil:
 		res.Status, res.Error = Failed, err.Error()
-	} else {
+	default:
 		res.Status = Done
 	}
 	e.emit(Event{Kind: EventEnd, Result: res})

@@ -58,6 +58,9 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, app *spec.Appl
 	progress := e.progress(res)
 	sink := func(ctx context.Context, name string, r io.Reader) error {
 		_, err := st.Write(ctx, path.Join(dir, name), progress.wrap(r), -1)
+		if err == nil {
+			fault(FaultAfterPiece)
+		}
 		return err
 	}
 	out, err := snapshot.Write(ctx, src, snapshot.WriteOptions{PieceSize: dest.Split}, sink)
@@ -87,8 +90,12 @@ func commit(ctx context.Context, st providers.Store, dir string, m *snapshot.Man
 			return err
 		}
 	}
-	_, err := st.Write(ctx, path.Join(dir, snapshot.ManifestName), bytes.NewReader(raw), int64(len(raw)))
-	return err
+	fault(FaultBeforeManifest)
+	if _, err := st.Write(ctx, path.Join(dir, snapshot.ManifestName), bytes.NewReader(raw), int64(len(raw))); err != nil {
+		return err
+	}
+	fault(FaultAfterManifest)
+	return nil
 }
 
 func appLabels(app *spec.Application) map[string]string {

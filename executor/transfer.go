@@ -88,6 +88,9 @@ func (e *Executor) transfer(ctx context.Context, res *Result) error {
 		return err
 	}
 	if err := commit(ctx, dst, dstDir, m, raw); err != nil {
+		if a.Kind == planner.Transfer {
+			deleteQuietly(dst, dstDir)
+		}
 		return err
 	}
 	res.Bytes = m.Size
@@ -127,6 +130,7 @@ func copyPiece(ctx context.Context, p snapshot.Piece, src providers.Store, from 
 		return permanent{fmt.Errorf("piece %s read from %s does not match its manifest (size %d, sha256 %s; want size %d, sha256 %s)",
 			from, src.Name(), n, got, p.Size, p.SHA256)}
 	}
+	fault(FaultAfterPiece)
 	return nil
 }
 

@@ -53,16 +53,18 @@ func (e *Executor) verify(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	mark, err := e.check(ctx, st, dir)
+	mark, err := e.Check(ctx, st, dir)
 	if err != nil {
 		return err
 	}
-	return e.record(ctx, st, dir, a.Location.String(), mark)
+	fault(FaultBeforeVerifyRecord)
+	return e.Record(ctx, st, dir, a.Location.String(), mark)
 }
 
-// Check verifies one copy and returns its mark; an error means the check
-// itself could not run (the copy's state is unknown).
-func (e *Executor) check(ctx context.Context, st providers.Store, dir string) (*Mark, error) {
+// Check re-reads the copy in dir at st, checks every piece against the
+// manifest and the sidecar, and returns its mark; an error means the check
+// itself could not run (the copy's state is unknown). It writes nothing.
+func (e *Executor) Check(ctx context.Context, st providers.Store, dir string) (*Mark, error) {
 	mark := &Mark{Checked: time.Now().UTC(), StrataVersion: e.opts.Version}
 	m, _, err := readManifest(ctx, st, dir)
 	if errors.Is(err, providers.ErrNotFound) {
@@ -124,8 +126,10 @@ func sidecarProblem(ctx context.Context, st providers.Store, dir string, m *snap
 	return nil
 }
 
-// record writes verified.json (and drops a stale corrupt.json) or corrupt.json.
-func (e *Executor) record(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) error {
+// Record writes verified.json (and drops a stale corrupt.json) or
+// corrupt.json next to the copy in dir; for a failed check it then returns a
+// *DamagedError naming loc.
+func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) error {
 	b, _ := json.MarshalIndent(mark, "", "  ")
 	name, stale := snapshot.VerifiedName, snapshot.CorruptName
 	if !mark.OK {
@@ -151,6 +155,12 @@ func (e *Executor) purge(ctx context.Context, res *Result) error {
 	}
 	if res.Action.Dir == "" {
 		return permanent{fmt.Errorf("%s: no directory to purge", res.Action.Key)}
+	}
+	fault(FaultBeforePurge)
+	// The manifest goes first: a purge cut short leaves an incomplete
+	// directory (cleaned up later), never a complete-looking partial copy.
+	if err := st.Delete(ctx, path.Join(res.Action.Dir, snapshot.ManifestName)); err != nil {
+		return err
 	}
 	return st.DeleteDir(ctx, res.Action.Dir)
 }

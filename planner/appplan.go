@@ -149,19 +149,25 @@ func (ap *appPlan) planSnapshot() {
 	}
 	reason, due := snapshotReason(ap.app, newestComplete(origin.locs), ap.now, ap.opts.Force)
 	lp := origin.locs[0]
+	// An incomplete directory of the same second (a crashed apply at the
+	// same --now) is cleaned up first; anything else there blocks.
+	after := ap.cleanupKey(lp, ap.nowSec)
 	switch {
 	case !due:
 		return
 	case lp.failed:
 		ap.warnf("no new snapshot of %s: the listing of %s failed", ap.app.Name, lp.loc)
 		return
-	case lp.find(ap.nowSec) != nil:
+	case lp.find(ap.nowSec) != nil && after == "":
 		ap.warnf("no new snapshot of %s: %s already has one at %s", ap.app.Name, lp.loc, idOf(ap.nowSec))
 		return
 	}
 	key := actionKey(Snapshot, ap.app.Name, lp.loc, ap.nowSec, true)
-	ap.add(Action{Key: key, Kind: Snapshot, App: ap.app.Name, Location: lp.loc, AppPath: lp.appPath, Reason: reason},
-		origin.idx, lp.destIdx, ap.nowSec)
+	a := Action{Key: key, Kind: Snapshot, App: ap.app.Name, Location: lp.loc, AppPath: lp.appPath, Reason: reason}
+	if after != "" {
+		a.DependsOn = []string{after}
+	}
+	ap.add(a, origin.idx, lp.destIdx, ap.nowSec)
 	lp.made = append(lp.made, pendingCopy{sec: ap.nowSec, key: key, kind: Snapshot, isNew: true})
 	ap.hasNew, ap.newSec = true, ap.nowSec
 }

@@ -53,7 +53,14 @@ func BuildInventory(cfg *spec.Config, listings []Listing) *Inventory {
 		if len(l.Leases) > 0 {
 			inv.Leases[l.Destination] = sortedLeases(l.Leases)
 		}
+		recordFree(inv, l)
 		refs := sortedRefs(l.Entries)
+		if len(refs) == 0 {
+			if inv.Empty == nil {
+				inv.Empty = map[string]bool{}
+			}
+			inv.Empty[l.Destination] = true
+		}
 		fp.listing(l.Destination, l.Entries, refs)
 		classify(inv, l, refs, claims[l.Destination])
 	}

@@ -18,6 +18,10 @@ type Listing struct {
 	// Leases are the parsed leases found under .strata/locks (the only
 	// objects the inventory builder is given the content of).
 	Leases []Lease
+	// Free is the free space in bytes the backend reported, when
+	// FreeKnown (checked against a destination's min_free, see preflight.go).
+	Free      int64
+	FreeKnown bool
 }
 
 // Entry is one object of a listing, with its path relative to the root.
@@ -88,8 +92,13 @@ type Inventory struct {
 	Copies map[string]map[Location][]Copy
 	// Failed lists the destinations whose listing failed, with the error.
 	Failed map[string]string
+	// Empty lists the destinations whose listing succeeded but held no
+	// object outside .strata/ (a new destination, or one not mounted).
+	Empty map[string]bool
 	// Leases by destination name.
 	Leases map[string][]Lease
+	// Free is the free space in bytes of the destinations that report it.
+	Free map[string]int64
 	// Orphans are snapshot directories no application claims.
 	Orphans []Orphan
 	// Fingerprint summarises the listings (sans leases) so a saved plan can

@@ -19,10 +19,13 @@ type builder struct {
 	nowSec    int64
 	opts      Options
 	anyFailed bool
-	actions   []ordered
-	warnings  []string
-	mass      []*MassPurgeError
-	missing   []MissingCopy
+	// holdPurges is set when a listing came back empty while other
+	// locations of the same chain hold copies: no purge anywhere.
+	holdPurges bool
+	actions    []ordered
+	warnings   []string
+	mass       []*MassPurgeError
+	missing    []MissingCopy
 }
 
 // ordered is an action with its sort position: application, tier in chain
@@ -41,11 +44,12 @@ func BuildPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts Options) (*
 	now = now.UTC()
 	b := &builder{cfg: cfg, inv: inv, now: now, nowSec: now.Unix(), opts: opts, anyFailed: len(inv.Failed) > 0}
 	b.warnFailed()
+	b.checkEmpty()
 	for _, a := range sortedApps(cfg) {
 		newAppPlan(b, a).run()
 	}
 	b.warnOrphans()
-	return b.finish()
+	return b.finishChecked()
 }
 
 func sortedApps(cfg *spec.Config) []*spec.Application {

@@ -9,7 +9,7 @@ import (
 // purges removes the copies at lp outside the tier's retention, under the
 // safety rules of DESIGN.md §3.
 func (ap *appPlan) purges(tp *tierPlan, lp *locPlan) {
-	if ap.anyFailed || lp.failed {
+	if ap.anyFailed || ap.holdPurges || lp.failed {
 		return
 	}
 	idx, complete := ap.purgeable(tp, lp)
@@ -108,12 +108,21 @@ func (ap *appPlan) verifies(tp *tierPlan, lp *locPlan) {
 	}
 	for i := range lp.copies {
 		c := &lp.copies[i]
-		if !c.Healthy() || (lp.purged != nil && lp.purged[i]) || (ap.anyFailed && tp.mask(secOf(c)) == 0) {
+		if !c.Healthy() || (lp.purged != nil && lp.purged[i]) || ((ap.anyFailed || ap.holdPurges) && tp.mask(secOf(c)) == 0) {
 			continue
 		}
-		if reason, due := verifyDue(tp, c.Verified, ap.now); due {
-			ap.verify(tp, lp, secOf(c), false, c.Dir, c.Size, reason, nil)
+		reason, due := verifyDue(tp, c.Verified, ap.now)
+		if !due {
+			continue
 		}
+		why, ok := sampled(tp.tier.Verify, ap.app.Name, lp.loc, c, ap.now)
+		if !ok {
+			continue
+		}
+		if why != "" {
+			reason += " (" + why + ")"
+		}
+		ap.verify(tp, lp, secOf(c), false, c.Dir, c.Size, reason, nil)
 	}
 	for _, list := range [][]pendingCopy{lp.made, lp.incoming} {
 		for _, p := range list {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/stratabackup/strata/snapshot"
 )
@@ -146,8 +145,8 @@ func (ap *appPlan) repair(tp *tierPlan, lp *locPlan, c *Copy) {
 	ap.add(Action{
 		Key: key, Kind: Repair, App: ap.app.Name, Location: lp.loc, Source: &src.loc,
 		Snapshot: c.ID.String(), Dir: c.Dir, AppPath: lp.appPath, SourceDir: sc.Dir, Bytes: sc.Size,
-		Reason: fmt.Sprintf("its last verification failed (%s written %s); the copy at %s is healthy",
-			snapshot.CorruptName, c.Corrupt.UTC().Format(time.RFC3339), src.loc),
+		Reason: fmt.Sprintf("its last verification failed (see %s there); the copy at %s is healthy",
+			snapshot.CorruptName, src.loc),
 	}, tp.idx, lp.destIdx, sec)
 	lp.made = append(lp.made, pendingCopy{sec: sec, key: key, kind: Repair, size: sc.Size})
 }

@@ -40,14 +40,17 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	if err != nil {
 		return fail(err)
 	}
+	ctx = withTimeout(ctx, c.Timeout)
 	f, err := fs.NewFs(ctx, remote)
 	if errors.Is(err, fs.ErrorIsFile) {
 		err = errors.New("remote is a file, not a directory")
 	}
 	if err != nil {
-		return fail(err)
+		return fail(hinted(err))
 	}
-	return newStore(c.Name, f, red, c.CryptPassword != ""), nil
+	s := newStore(c.Name, f, red, c.CryptPassword != "")
+	s.cfg = ctx
+	return s, nil
 }
 
 // secretsOf lists what must never be printed for c: option values, crypt
@@ -131,6 +134,9 @@ func buildRemote(c Config) (string, *fs.RegInfo, error) {
 	}
 	if info.Name == "sftp" {
 		params["ask_password"] = "false" // never prompt on a terminal
+		if err := checkHostKeys(c, info, parsed.Name, params); err != nil {
+			return "", nil, err
+		}
 	}
 	root := asDir(parsed.Path)
 	var remote string

@@ -77,4 +77,14 @@ type Config struct {
 	// CryptPassword, when set, wraps the remote in rclone crypt.
 	CryptPassword  string
 	CryptPassword2 string
+	// KnownHostsFile is the known_hosts file an SFTP server's host key is
+	// checked against ("~" is expanded).
+	KnownHostsFile string
+	// InsecureSkipHostKey turns SFTP host-key checking off. Without it, a
+	// known_hosts file (KnownHostsFile, or known_hosts_file / host_keys in
+	// the remote's own options) is required.
+	InsecureSkipHostKey bool
+	// Timeout bounds connecting and every wait for data from the backend;
+	// 0 means the default (STRATA_TIMEOUT, else 30s to connect and 5m idle).
+	Timeout time.Duration
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/config"
@@ -27,8 +26,9 @@ func setup() {
 		ci := fs.GetConfig(context.Background())
 		ci.AskPassword = false // never prompt on a terminal
 		ci.LowLevelRetries = 5 // the executor retries whole actions
-		ci.ConnectTimeout = fs.Duration(30 * time.Second)
-		ci.Timeout = fs.Duration(5 * time.Minute)
+		connect, idle := defaultTimeouts()
+		ci.ConnectTimeout = fs.Duration(connect)
+		ci.Timeout = fs.Duration(idle)
 		ci.UseServerModTime = true // list modtimes without a request per object
 		ci.Progress = false
 		setLogHandler(ci, slog.DiscardHandler)

@@ -35,6 +35,17 @@ type store struct {
 	// rename is set when atomic writes need a temporary name and a
 	// server-side move (local, SFTP); object stores write in place.
 	rename bool
+	// cfg carries the destination's own rclone configuration (timeouts)
+	// when it has one; nil otherwise.
+	cfg context.Context
+}
+
+// with gives ctx the destination's own rclone configuration, if any.
+func (s *store) with(ctx context.Context) context.Context {
+	if s.cfg == nil {
+		return ctx
+	}
+	return fs.CopyConfig(ctx, s.cfg)
 }
 
 func newStore(name string, f fs.Fs, red *redactor, crypt bool) *store {
@@ -70,6 +81,9 @@ func (s *store) errorf(op, p string, err error) error {
 // hint adds what a crypt error most likely means.
 func (s *store) hint(err error) string {
 	msg := err.Error()
+	if h := sshHint(msg); h != "" {
+		msg += " (" + h + ")"
+	}
 	if s.crypt && (errors.Is(err, crypt.ErrorEncryptedBadBlock) || strings.Contains(msg, "undecryptable")) {
 		msg += " (wrong encryption password?)"
 	}
@@ -91,6 +105,7 @@ type stopList struct{ err error }
 func (e stopList) Error() string { return e.err.Error() }
 
 func (s *store) List(ctx context.Context, fn func(Entry) error) error {
+	ctx = s.with(ctx)
 	var mu sync.Mutex
 	err := walk.ListR(ctx, s.f, "", true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
 		mu.Lock()
@@ -117,6 +132,7 @@ func (s *store) List(ctx context.Context, fn func(Entry) error) error {
 }
 
 func (s *store) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	ctx = s.with(ctx)
 	rc, _, err := s.open(ctx, "open", p)
 	return rc, err
 }
@@ -186,6 +202,7 @@ func (r *reader) Read(b []byte) (int, error) {
 func (r *reader) Close() error { return r.s.errorf("close", r.path, r.rc.Close()) }
 
 func (s *store) Write(ctx context.Context, p string, r io.Reader, size int64) (int64, error) {
+	ctx = s.with(ctx)
 	c, err := cleanPath(p)
 	if err != nil {
 		return 0, s.errorf("write", p, err)
@@ -279,6 +296,7 @@ func checkSize(cr *countingReader, size int64) error {
 }
 
 func (s *store) Copy(ctx context.Context, src Store, srcPath, dstPath string) error {
+	ctx = s.with(ctx)
 	d, err := cleanPath(dstPath)
 	if err != nil {
 		return s.errorf("copy to", dstPath, err)
@@ -290,6 +308,15 @@ func (s *store) Copy(ctx context.Context, src Store, srcPath, dstPath string) er
 		}
 	}
 	return s.streamCopy(ctx, src, srcPath, d)
+}
+
+// ServerSideCopy reports whether dst.Copy(ctx, src, …) copies on the
+// server, without the data passing through strata: both stores are on the
+// same remote and its backend can copy.
+func ServerSideCopy(dst, src Store) bool {
+	d, ok1 := dst.(*store)
+	s, ok2 := src.(*store)
+	return ok1 && ok2 && d.serverCopies(s)
 }
 
 // serverCopies says whether objects of src can be copied here server-side.
@@ -326,7 +353,7 @@ func (s *store) streamCopy(ctx context.Context, src Store, srcPath, dstPath stri
 		err  error
 	)
 	if ss, ok := src.(*store); ok {
-		rc, size, err = ss.open(ctx, "copy", srcPath)
+		rc, size, err = ss.open(ss.with(ctx), "copy", srcPath)
 	} else {
 		rc, err = src.Open(ctx, srcPath)
 	}
@@ -339,6 +366,7 @@ func (s *store) streamCopy(ctx context.Context, src Store, srcPath, dstPath stri
 }
 
 func (s *store) Delete(ctx context.Context, p string) error {
+	ctx = s.with(ctx)
 	c, err := cleanPath(p)
 	if err != nil {
 		return s.errorf("delete", p, err)
@@ -360,6 +388,7 @@ func isNotFound(err error) bool {
 
 // DeleteDir refuses the root: a store never deletes itself whole.
 func (s *store) DeleteDir(ctx context.Context, dir string) error {
+	ctx = s.with(ctx)
 	c, err := cleanPath(dir)
 	if err != nil {
 		return s.errorf("delete dir", dir, err)
@@ -384,6 +413,7 @@ func (s *store) pruneParents(ctx context.Context, dir string) {
 }
 
 func (s *store) Usage(ctx context.Context) (Usage, bool, error) {
+	ctx = s.with(ctx)
 	unknown := Usage{Free: -1, Total: -1, Used: -1}
 	about := s.f.Features().About
 	if about == nil {

@@ -64,7 +64,9 @@ func VerifyPieces(ctx context.Context, m *Manifest, open OpenFunc) []PieceCheck 
 
 func checkPiece(ctx context.Context, p Piece, open OpenFunc) PieceCheck {
 	r := NewReader(ctx, []Piece{p}, open)
-	_, err := io.Copy(io.Discard, r)
+	// Read in large blocks: io.Discard's ReadFrom would read 8 KiB at a
+	// time, costing about 15% of a verification in system calls.
+	_, err := io.CopyBuffer(struct{ io.Writer }{io.Discard}, r, make([]byte, readBufferSize))
 	r.Close()
 	c := PieceCheck{Piece: p, Status: CheckOK, Err: err}
 	if err == nil {

@@ -98,12 +98,22 @@ func (o WriteOptions) encoderOptions() []zstd.EOption {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	return []zstd.EOption{
+	eo := []zstd.EOption{
 		zstd.WithEncoderLevel(level),
 		zstd.WithEncoderConcurrency(n),
 		zstd.WithConcurrentBlocks(n > 1),
 	}
+	if o.Level == 0 {
+		// zstd -3's own window. The concurrent encoder holds about 3n+1 jobs
+		// of 4 windows each: 8 MiB windows took 750 MiB of RSS, 2 MiB take
+		// a quarter, at the same compressed size within 1%.
+		eo = append(eo, zstd.WithWindowSize(defaultWindow))
+	}
+	return eo
 }
+
+// defaultWindow is the zstd window at the default level.
+const defaultWindow = 2 << 20
 
 // check validates s and returns it with its paths cleaned and de-nested.
 func (s Source) check() (Source, error) {

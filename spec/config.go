@@ -23,6 +23,8 @@ type Config struct {
 	Tiers []*Tier
 	// Applications sorted by name.
 	Applications []*Application
+	// Notifications are the `notify` blocks in declaration order.
+	Notifications []*Notify
 }
 
 // Settings holds the optional top-level `settings` block.
@@ -69,6 +71,13 @@ type Destination struct {
 	MinFree int64
 	// Transfers is the parallelism for writes here; 0 means the default.
 	Transfers int
+	// KnownHosts is the known_hosts file an SFTP server's host key is
+	// checked against; "" when not set.
+	KnownHosts string
+	// InsecureSkipHostKey turns SFTP host-key checking off (explicit opt-out).
+	InsecureSkipHostKey bool
+	// Timeout bounds connecting and every wait for data; 0 means the default.
+	Timeout   time.Duration
 	DeclRange hcl.Range
 }
 

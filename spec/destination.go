@@ -14,6 +14,9 @@ var destinationSchema = &hcl.BodySchema{
 		{Name: "split"},
 		{Name: "min_free"},
 		{Name: "transfers"},
+		{Name: "known_hosts"},
+		{Name: "insecure_skip_host_key"},
+		{Name: "timeout"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "encrypt"}},
 }
@@ -51,6 +54,7 @@ func (l *loader) decodeDestinationBlock(b *hcl.Block) *Destination {
 	if attr := attrs["transfers"]; attr != nil {
 		d.Transfers, _ = l.attrInt(attr, 0)
 	}
+	l.decodeSSHAttrs(d, attrs)
 	if eb := l.singleBlock(content, "encrypt"); eb != nil {
 		d.Encrypt = l.decodeEncryptBlock(eb)
 	}
@@ -94,4 +98,23 @@ func (l *loader) decodeEncryptBlock(b *hcl.Block) *Encrypt {
 		e.Password2, _ = l.valueOf(attr.Expr)
 	}
 	return e
+}
+
+// decodeSSHAttrs decodes the connection-safety attributes: known_hosts,
+// insecure_skip_host_key and timeout. Whether an SFTP destination has what
+// it needs is checked when it is opened (plan, apply), not here.
+func (l *loader) decodeSSHAttrs(d *Destination, attrs hcl.Attributes) {
+	if attr := attrs["known_hosts"]; attr != nil {
+		d.KnownHosts, _ = l.attrString(attr)
+	}
+	if attr := attrs["insecure_skip_host_key"]; attr != nil {
+		d.InsecureSkipHostKey, _ = l.attrBool(attr)
+	}
+	if attr := attrs["timeout"]; attr != nil {
+		d.Timeout, _ = l.attrDuration(attr)
+	}
+	if attr := attrs["insecure_skip_host_key"]; attr != nil && d.InsecureSkipHostKey && d.KnownHosts != "" {
+		l.diags = append(l.diags, errorDiag("Conflicting host-key settings",
+			"A destination sets known_hosts or insecure_skip_host_key = true, not both.", &attr.NameRange))
+	}
 }

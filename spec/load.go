@@ -47,6 +47,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "destination", LabelNames: []string{"name"}},
 		{Type: "tier", LabelNames: []string{"name"}},
 		{Type: "application", LabelNames: []string{"name"}},
+		{Type: "notify", LabelNames: []string{"name"}},
 	},
 }
 
@@ -148,6 +149,7 @@ func (l *loader) load(bs blocks) {
 	l.decodeDestinations(declare(bs["destination"], "destination", identName, &l.diags))
 	l.decodeTiers(declare(bs["tier"], "tier", identName, &l.diags))
 	l.decodeApplications(declare(bs["application"], "application", fileName, &l.diags))
+	l.decodeNotifications(declare(bs["notify"], "notify", identName, &l.diags))
 	l.checkPathCollisions()
 }
 

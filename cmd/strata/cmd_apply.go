@@ -63,6 +63,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	if err != nil {
 		return err
 	}
+	g.warnUnshown(p, o.autoApprove || len(args) == 1)
 	if len(p.Actions) == 0 {
 		if !g.json {
 			fmt.Fprintln(g.stdout, "No changes. Backups match the configuration.")
@@ -75,6 +76,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	if err != nil {
 		return err
 	}
+	g.notifyApply(ctx, s, rep, planErr)
 	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.inv))
 }
 
@@ -133,6 +135,9 @@ func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, paral
 		return nil, err
 	}
 	defer leases.Release()
+	if err := recheck(ctx, s, p); err != nil {
+		return nil, err
+	}
 	ui := g.newProgress(len(p.Actions))
 	ex := executor.New(s.cfg, s.stores, executor.Options{
 		Parallel: parallel, Now: g.clock, Version: strataVersion(), Events: ui.event,
@@ -147,8 +152,7 @@ func (g *globals) reportApply(rep *executor.Report) error {
 	if g.json {
 		writeJSON(g.stdout, rep)
 	} else {
-		fmt.Fprintf(g.stdout, "\nApply complete: %d done, %d failed, %d skipped, %d not started.\n",
-			rep.Count(executor.Done), rep.Count(executor.Failed), rep.Count(executor.Skipped), rep.Count(executor.NotStarted))
+		g.printOutcome(rep)
 	}
 	if rep.OK() {
 		return nil

@@ -76,9 +76,13 @@ type signalError struct{ sig os.Signal }
 func (s signalError) Error() string { return "interrupted by " + s.sig.String() }
 
 func (g *globals) exitCode(ctx context.Context, err error) int {
+	if errors.Is(err, errStopped) {
+		return exitOK // watch stops on SIGINT/SIGTERM as asked
+	}
 	var sig signalError
 	if errors.As(context.Cause(ctx), &sig) {
-		if err != nil {
+		var printed *exitCodeError
+		if err != nil && !(errors.As(err, &printed) && printed.err == nil) {
 			g.errorf("%v", err)
 		}
 		if sig.sig == syscall.SIGTERM {
@@ -144,6 +148,7 @@ applications, how often, in which tiers of storage, how many copies each keeps.
 	}
 	g.addFlags(root)
 	root.AddCommand(newValidateCommand(g), newFmtCommand(g), newPlanCommand(g), newApplyCommand(g),
-		newLsCommand(g), newHistoryCommand(g), newRestoreCommand(g), newUnlockCommand(g), newVersionCommand(g))
+		newLsCommand(g), newHistoryCommand(g), newRestoreCommand(g), newUnlockCommand(g), newVersionCommand(g),
+		newVerifyCommand(g), newWatchCommand(g))
 	return root
 }

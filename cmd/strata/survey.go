@@ -25,6 +25,11 @@ func (g *globals) takeSurvey(ctx context.Context) (*survey, error) {
 	if err != nil {
 		return nil, err
 	}
+	return surveyConfig(ctx, cfg)
+}
+
+// surveyConfig opens every destination cfg uses and lists each once.
+func surveyConfig(ctx context.Context, cfg *spec.Config) (*survey, error) {
 	stores, err := executor.OpenStores(ctx, cfg)
 	if err != nil {
 		return nil, err

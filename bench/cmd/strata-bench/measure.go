@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// contender is one program a scenario times.
+type contender struct {
+	name string
+	// prep runs untimed before each run (e.g. wipe the destination).
+	prep func() error
+	// cmd returns the command to time.
+	cmd func() *exec.Cmd
+	// after runs untimed after each run (e.g. check and record sizes).
+	after func() error
+}
+
+// sample is one timed run.
+type sample struct {
+	Wall   float64 `json:"wall_s"`
+	CPU    float64 `json:"cpu_s"`      // user + system of the process and its waited-for children
+	MaxRSS int64   `json:"max_rss_kb"` // peak resident set of the largest process, KiB
+}
+
+// series is the runs of one contender.
+type series struct {
+	Name    string   `json:"name"`
+	Samples []sample `json:"samples"`
+	Stats   stats    `json:"stats"`
+}
+
+// stats summarises a series.
+type stats struct {
+	Min       float64 `json:"min_s"`
+	Median    float64 `json:"median_s"`
+	Max       float64 `json:"max_s"`
+	CPUMedian float64 `json:"cpu_median_s"`
+	RSSMax    int64   `json:"max_rss_kb"`
+}
+
+func summarize(s []sample) stats {
+	if len(s) == 0 {
+		return stats{}
+	}
+	walls := make([]float64, len(s))
+	cpus := make([]float64, len(s))
+	var rss int64
+	for i, x := range s {
+		walls[i], cpus[i] = x.Wall, x.CPU
+		rss = max(rss, x.MaxRSS)
+	}
+	slices.Sort(walls)
+	return stats{Min: walls[0], Median: median(walls), Max: walls[len(walls)-1], CPUMedian: median(cpus), RSSMax: rss}
+}
+
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// timeRun runs c's command once, after its prep, and measures it with the
+// rusage that wait4 returns.
+func timeRun(c *contender) (sample, error) {
+	if c.prep != nil {
+		if err := c.prep(); err != nil {
+			return sample{}, fmt.Errorf("%s: prepare: %w", c.name, err)
+		}
+	}
+	cmd, rssFile, err := underTime(c.cmd())
+	if err != nil {
+		return sample{}, err
+	}
+	defer os.Remove(rssFile)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start).Seconds()
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: %s: %v\n%s", c.name, strings.Join(cmd.Args, " "), err, tail(out.String(), 2000))
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	s := sample{Wall: wall, CPU: tv(ru.Utime) + tv(ru.Stime), MaxRSS: readRSS(rssFile)}
+	if c.after != nil {
+		if err := c.after(); err != nil {
+			return s, fmt.Errorf("%s: check: %w", c.name, err)
+		}
+	}
+	return s, nil
+}
+
+// underTime wraps cmd in GNU time, which writes the peak RSS (KiB) of the
+// command into a file: the rusage of a child that Go starts with vfork
+// counts the parent's pages, which would hide a small peak.
+func underTime(cmd *exec.Cmd) (*exec.Cmd, string, error) {
+	f, err := os.CreateTemp("", "strata-bench-rss-")
+	if err != nil {
+		return nil, "", err
+	}
+	f.Close()
+	w := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", f.Name(), cmd.Path}, cmd.Args[1:]...)...)
+	w.Env, w.Dir = cmd.Env, cmd.Dir
+	return w, f.Name(), nil
+}
+
+func readRSS(file string) int64 {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	n, _ := strconv.ParseInt(f[len(f)-1], 10, 64)
+	return n
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// alternate runs every contender once as a warm-up (page cache, discarded),
+// then rounds times in turn, so that noise from the shared machine spreads
+// over all of them alike.
+func alternate(rounds int, cs ...*contender) ([]series, error) {
+	out := make([]series, len(cs))
+	for i, c := range cs {
+		out[i].Name = c.name
+		if _, err := timeRun(c); err != nil {
+			return nil, err
+		}
+	}
+	for r := range rounds {
+		for i, c := range cs {
+			s, err := timeRun(c)
+			if err != nil {
+				return nil, err
+			}
+			logf("  %-28s run %d: %6.3fs  cpu %6.2fs  rss %s", c.name, r+1, s.Wall, s.CPU, kib(s.MaxRSS))
+			out[i].Samples = append(out[i].Samples, s)
+		}
+	}
+	for i := range out {
+		out[i].Stats = summarize(out[i].Samples)
+	}
+	return out, nil
+}
+
+// command builds an exec.Cmd with extra environment variables.
+func command(env []string, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
+// shell builds a bash command line with pipefail set.
+func shell(script string) *exec.Cmd {
+	return exec.Command("bash", "-c", "set -euo pipefail; "+script)
+}
+
+func kib(k int64) string {
+	return fmt.Sprintf("%.0f MiB", float64(k)/1024)
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}

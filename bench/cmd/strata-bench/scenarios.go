@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Fixed clock for the strata runs: snapshots are made at t0; at t1 (same day,
+// schedule @daily) the plan wants no new one.
+const (
+	t0 = "2026-01-01T01:00:00Z"
+	t1 = "2026-01-01T02:00:00Z"
+)
+
+// result is one scenario's outcome.
+type result struct {
+	ID        string             `json:"id"`
+	Title     string             `json:"title"`
+	Target    string             `json:"target"`
+	Available bool               `json:"available"`
+	Met       bool               `json:"met"`
+	Corpus    int64              `json:"corpus_bytes,omitempty"`
+	Series    []series           `json:"series,omitempty"`
+	Ratios    []ratio            `json:"ratios,omitempty"`
+	Values    map[string]float64 `json:"values,omitempty"`
+	Notes     []string           `json:"notes,omitempty"`
+}
+
+// ratio is strata's median time over a peer's.
+type ratio struct {
+	Peer   string  `json:"peer"`
+	Value  float64 `json:"value"`
+	Target float64 `json:"target"`
+	Met    bool    `json:"met"`
+}
+
+// compare adds the ratio of the first series' median to each named peer's.
+func (r *result) compare(targets map[string]float64) {
+	strata := r.Series[0].Stats.Median
+	r.Met = true
+	for _, s := range r.Series[1:] {
+		t, ok := targets[s.Name]
+		if !ok {
+			continue
+		}
+		v := strata / s.Stats.Median
+		r.Ratios = append(r.Ratios, ratio{Peer: s.Name, Value: v, Target: t, Met: v <= t})
+		r.Met = r.Met && v <= t
+	}
+}
+
+func (r *result) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+// bench holds what every scenario shares.
+type bench struct {
+	repo   string // the strata repository
+	work   string // scratch directory
+	strata string
+	rclone string
+	rounds int
+	ssh    *sshServer
+	env    []string // for restic and borg
+}
+
+// strataCmd runs strata on the config in dir.
+func (b *bench) strataCmd(dir string, args ...string) *exec.Cmd {
+	return command(nil, b.strata, append([]string{"-C", dir, "--no-color"}, args...)...)
+}
+
+// config writes a strata configuration into dir and returns dir.
+func config(dir, hcl string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return dir, os.WriteFile(filepath.Join(dir, "bench.hcl"), []byte(hcl), 0o644)
+}
+
+// appHCL declares the application "corpus" backing up src.
+func appHCL(src string) string {
+	return fmt.Sprintf(`
+application "corpus" {
+  schedule = "@daily"
+  source {
+    paths = [%q]
+  }
+}
+`, src)
+}
+
+// wipe removes and recreates dirs.
+func wipe(dirs ...string) func() error {
+	return func() error {
+		for _, d := range dirs {
+			if err := os.RemoveAll(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// findSnapshot returns the directory of the one complete snapshot under root
+// and its data pieces.
+func findSnapshot(root string) (string, []string, error) {
+	var dir string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "manifest.json" {
+			dir = filepath.Dir(p)
+			return fs.SkipAll
+		}
+		return err
+	})
+	if err != nil || dir == "" {
+		return "", nil, fmt.Errorf("no complete snapshot under %s (%v)", root, err)
+	}
+	pieces, err := filepath.Glob(filepath.Join(dir, "data.tar.zst*"))
+	var out []string
+	for _, p := range pieces {
+		if !strings.HasSuffix(p, ".sha256") {
+			out = append(out, p)
+		}
+	}
+	return dir, out, err
+}
+
+// sizeOf returns the total size of files.
+func sizeOf(files ...string) (int64, error) {
+	var n int64
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return 0, err
+		}
+		n += fi.Size()
+	}
+	return n, nil
+}
+
+// dirSize returns the bytes of the regular files under root.
+func dirSize(root string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err == nil {
+			n += fi.Size()
+		}
+		return err
+	})
+	return n, err
+}
+
+// run runs a command to completion, untimed, returning its output on failure.
+func run(cmd *exec.Cmd) error {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, tail(string(out), 2000))
+	}
+	return nil
+}

@@ -1,0 +1,22 @@
+package executor
+
+import "testing"
+
+func TestParseFault(t *testing.T) {
+	for in, want := range map[string]struct {
+		step string
+		nth  int
+	}{
+		"before-manifest":  {"before-manifest", 1},
+		"after-piece:3":    {"after-piece", 3},
+		"after-piece:zero": {"after-piece", 1},
+	} {
+		got := parseFault(in)
+		if got == nil || got.step != want.step || got.nth != want.nth {
+			t.Errorf("parseFault(%q) = %v, want %v", in, got, want)
+		}
+	}
+	if parseFault("") != nil {
+		t.Error("an unset STRATA_FAULT injects a fault")
+	}
+}

@@ -1,0 +1,151 @@
+package reconcile
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/stratabackup/strata/notify"
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/spec"
+)
+
+// Wake is when a watcher should reconcile next, and why.
+type Wake struct {
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+// earlier keeps the earlier of two wake-ups.
+func (w Wake) earlier(at time.Time, reason string) Wake {
+	if w.At.IsZero() || at.Before(w.At) {
+		return Wake{At: at, Reason: reason}
+	}
+	return w
+}
+
+// NextWake is the earliest of every application's next schedule tick, every
+// verification that falls due and now+interval (when interval > 0). It may
+// be in the past when something due was not done; the caller decides how
+// long to back off then.
+func NextWake(cfg *spec.Config, inv *planner.Inventory, now time.Time, interval time.Duration) Wake {
+	var w Wake
+	if interval > 0 {
+		w = w.earlier(now.Add(interval), fmt.Sprintf("periodic reconcile (--interval %s)", interval))
+	}
+	for _, app := range cfg.Applications {
+		if next, _ := NextSnapshot(app, inv); !next.IsZero() || app.Schedule != nil {
+			reason := fmt.Sprintf("schedule %q of %s", scheduleExpr(app), app.Name)
+			if next.IsZero() {
+				next, reason = now, app.Name+" has no snapshot yet"
+			}
+			w = w.earlier(next, reason)
+		}
+		for _, t := range app.Tiers {
+			if at, ok := nextVerify(app, t, inv); ok {
+				w = w.earlier(at, fmt.Sprintf("verification of %s at tier %s", app.Name, t.Name))
+			}
+		}
+	}
+	return w
+}
+
+func scheduleExpr(app *spec.Application) string {
+	if app.Schedule == nil {
+		return ""
+	}
+	return app.Schedule.Expr
+}
+
+// NextSnapshot is when app's next snapshot is due (zero when it has none
+// yet) and the time of its newest complete snapshot at its origin tier.
+func NextSnapshot(app *spec.Application, inv *planner.Inventory) (next, newest time.Time) {
+	origin := app.Origin()
+	if origin == nil {
+		return time.Time{}, time.Time{}
+	}
+	for _, d := range origin.Destinations {
+		newest = later(newest, Newest(inv, app.Name, planner.Location{Tier: origin.Name, Destination: d.Name}))
+	}
+	_, tick := planner.SnapshotDue(app.Schedule, newest, newest)
+	return tick, newest
+}
+
+// Newest is the time of the newest complete copy of app at loc; zero if none.
+func Newest(inv *planner.Inventory, app string, loc planner.Location) time.Time {
+	var newest time.Time
+	for _, c := range inv.Copies[app][loc] {
+		if c.Complete {
+			newest = later(newest, c.ID.Time())
+		}
+	}
+	return newest
+}
+
+// nextVerify is the earliest time a healthy copy of app at tier t needs
+// verifying again; ok is false when none ever does.
+func nextVerify(app *spec.Application, t *spec.Tier, inv *planner.Inventory) (time.Time, bool) {
+	if t.Verify == nil || t.Verify.Every <= 0 {
+		return time.Time{}, false
+	}
+	var at time.Time
+	for _, d := range t.Destinations {
+		for _, c := range inv.Copies[app.Name][planner.Location{Tier: t.Name, Destination: d.Name}] {
+			if !c.Healthy() {
+				continue
+			}
+			if due := c.Verified.Add(t.Verify.Every); at.IsZero() || due.Before(at) {
+				at = due
+			}
+		}
+	}
+	return at, !at.IsZero()
+}
+
+// MaxGrace caps how late a snapshot may be before it counts as stale.
+const MaxGrace = time.Hour
+
+// Stale lists the applications whose newest snapshot at some location of a
+// tier is older than their schedule allows: a newer one was due more than a
+// grace period ago (one schedule period, at most MaxGrace). Locations
+// without any snapshot, or whose listing failed, are left to the failure
+// events.
+func Stale(cfg *spec.Config, inv *planner.Inventory, now time.Time) []notify.Stale {
+	var out []notify.Stale
+	for _, app := range cfg.Applications {
+		if app.Schedule == nil {
+			continue
+		}
+		for _, t := range app.Tiers {
+			if s, ok := staleAt(app, t, inv, now); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func staleAt(app *spec.Application, t *spec.Tier, inv *planner.Inventory, now time.Time) (notify.Stale, bool) {
+	var oldest time.Time // the laggard: the oldest newest copy among the tier's locations
+	for _, d := range t.Destinations {
+		if _, failed := inv.Failed[d.Name]; failed {
+			continue
+		}
+		n := Newest(inv, app.Name, planner.Location{Tier: t.Name, Destination: d.Name})
+		if !n.IsZero() && (oldest.IsZero() || n.Before(oldest)) {
+			oldest = n
+		}
+	}
+	if oldest.IsZero() {
+		return notify.Stale{}, false
+	}
+	due := app.Schedule.Next(oldest)
+	grace := min(app.Schedule.Next(due).Sub(due), MaxGrace)
+	return notify.Stale{App: app.Name, Tier: t.Name, Newest: oldest, Due: due}, now.After(due.Add(grace))
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
