@@ -60,10 +60,11 @@ fuzz:
 SIZE ?= 1.5GiB
 RUNS ?= 5
 ONLY ?=
-bench: build
+bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./planner ./snapshot
 	./bench/install.sh
-	$(GO) run ./bench/cmd/strata-bench -size '$(SIZE)' -runs $(RUNS) -only '$(ONLY)'
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o .cache/bin/strata ./cmd/strata
+	$(GO) run ./bench/cmd/strata-bench -strata .cache/bin/strata -size '$(SIZE)' -runs $(RUNS) -only '$(ONLY)'
 
 clean:
 	rm -rf bin $(DEMO)
