@@ -36,7 +36,7 @@ type globals struct {
 
 func (g *globals) addFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
-	f.StringVarP(&g.dir, "chdir", "C", ".", "configuration `DIR`ectory: every *.hcl file in it is loaded")
+	f.StringVarP(&g.dir, "chdir", "C", ".", "load the configuration from `DIR` (every *.hcl file in it)")
 	f.BoolVar(&g.json, "json", false, "machine-readable JSON output")
 	f.StringVar(&g.nowFlag, "now", "", "act as if the time were `TIME` (RFC 3339), for what-if plans and tests")
 	f.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
