@@ -44,7 +44,11 @@ func RenderJSON(w io.Writer, planJSON []byte, opts RenderOptions) error {
 	r := &renderer{color: opts.Color}
 	r.actions(p.Actions)
 	r.warnings(p.Warnings)
-	r.line("%s", r.paint(ansiBold, SummaryLine(p.Summary)))
+	summary := SummaryLine(p.Summary)
+	if len(p.Actions) == 0 && len(p.Warnings) > 0 {
+		summary = "No changes can be planned now; see the warnings above."
+	}
+	r.line("%s", r.paint(ansiBold, summary))
 	_, err = w.Write(r.buf.Bytes())
 	return err
 }
