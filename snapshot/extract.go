@@ -310,7 +310,7 @@ func (x *extractor) prepare(name string) error {
 	case fi.IsDir():
 		return fmt.Errorf("%s: a directory is in the way", name)
 	case !x.opts.Overwrite:
-		return fmt.Errorf("%s: already exists", name)
+		return fmt.Errorf("%s: %w (use --force to overwrite)", name, fs.ErrExist)
 	}
 	return x.root.Remove(name)
 }

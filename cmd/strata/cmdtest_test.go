@@ -53,9 +53,20 @@ var (
 func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
 	return func(args []string, input string) ([]byte, error) {
 		out, err := f(args, input)
-		out = sizeRE.ReplaceAll(out, []byte("<size>"))
+		out = scrubRelRoot(sizeRE.ReplaceAll(out, []byte("<size>")))
 		return digestRE.ReplaceAll(out, []byte("<sha256>")), err
 	}
+}
+
+// scrubRelRoot replaces the test's root directory without its leading "/"
+// (as paths appear inside a snapshot) with "<ROOTDIR>": an output line may
+// not start with "$" in a .ct file.
+func scrubRelRoot(b []byte) []byte {
+	root := strings.TrimPrefix(os.Getenv("ROOTDIR"), "/")
+	if root == "" {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(root), []byte("<ROOTDIR>"))
 }
 
 // fixtureCmd copies testscripts/fixtures/NAME/* into the current directory.
@@ -140,7 +151,7 @@ func treeCmd(args []string, _ string) ([]byte, error) {
 		return nil
 	})
 	sort.Strings(lines)
-	return []byte(strings.Join(lines, "\n") + "\n"), err
+	return scrubRelRoot([]byte(strings.Join(lines, "\n") + "\n")), err
 }
 
 // cmptreeCmd compares two trees byte for byte.
