@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/snapshot"
 	"github.com/stratabackup/strata/spec"
 )
@@ -22,6 +24,8 @@ type restoreOptions struct {
 	to      string
 	force   bool
 	include []string
+	// anyTarget skips the empty-target check (extract): files are still never overwritten without force.
+	anyTarget bool
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -50,7 +54,7 @@ to the next copy when one fails. A non-empty DIR needs --force.`,
 }
 
 func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string) error {
-	if err := checkTarget(o.to, o.force); err != nil {
+	if err := checkTarget(o.to, o.force || o.anyTarget); err != nil {
 		return err
 	}
 	s, err := g.takeSurvey(ctx)
@@ -67,7 +71,7 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 	ids, byID := appCopies(s, app, o.from)
 	id, err := pickSnapshot(ids, args[1:], o.day, app, g.clock())
 	if err != nil {
-		return err
+		return withFailedListings(err, s.inv)
 	}
 	return g.restoreFrom(ctx, s, app, id, byID[id], o)
 }
@@ -82,8 +86,9 @@ func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Applicat
 			g.printRestored(app.Name, id, r.loc.String(), o.to, stats)
 			return nil
 		}
-		if ctx.Err() != nil {
-			return err
+		var digest *snapshot.DigestError
+		if ctx.Err() != nil || (!errors.As(err, &digest) && errors.Is(err, os.ErrExist)) {
+			return err // not the copy's fault: another copy would not help
 		}
 		g.logger.Warn(fmt.Sprintf("restore from %s failed: %v", r.loc, err))
 		errs = append(errs, fmt.Errorf("%s: %w", r.loc, err))
@@ -168,4 +173,18 @@ func parseDay(day string, now time.Time, loc *time.Location) (time.Time, error) 
 		return time.Time{}, fmt.Errorf("--day %q: want 0 (today), -1 (yesterday), … or YYYY/MM/DD", day)
 	}
 	return t, nil
+}
+
+// withFailedListings adds why destinations could not be listed (a wrong
+// encryption password, a server down) to err.
+func withFailedListings(err error, inv *planner.Inventory) error {
+	names := make([]string, 0, len(inv.Failed))
+	for d := range inv.Failed {
+		names = append(names, d)
+	}
+	slices.Sort(names)
+	for _, d := range names {
+		err = fmt.Errorf("%w; the listing of destination %q failed: %s", err, d, inv.Failed[d])
+	}
+	return err
 }
