@@ -130,7 +130,8 @@ func exists(ctx context.Context, st providers.Store, p string) bool {
 // deleteQuietly removes what a failed action left behind, even after the
 // apply was cancelled.
 func deleteQuietly(st providers.Store, dir string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Bounded short: when the server is gone, the next apply cleans up.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = st.DeleteDir(ctx, dir)
 }

@@ -112,10 +112,10 @@ func (b *builder) preflight() error {
 	if len(refused) == 0 {
 		return nil
 	}
-	b.dropWithDependents(drop)
 	for _, r := range refused {
 		b.warnf("refused for lack of free space: %s", r)
 	}
+	b.dropWithDependents(drop)
 	return &FreeSpaceError{Refused: refused}
 }
 

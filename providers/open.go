@@ -36,7 +36,7 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	if err := loadConfig(); err != nil {
 		return fail(err)
 	}
-	remote, _, err := buildRemote(c)
+	remote, info, err := buildRemote(c)
 	if err != nil {
 		return fail(err)
 	}
@@ -50,6 +50,11 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	}
 	s := newStore(c.Name, f, red, c.CryptPassword != "")
 	s.cfg = ctx
+	if info.Name == "local" {
+		if parsed, err := fspath.Parse(c.Remote); err == nil {
+			s.localRoot = parsed.Path
+		}
+	}
 	return s, nil
 }
 

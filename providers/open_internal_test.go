@@ -33,8 +33,9 @@ func TestBuildRemote(t *testing.T) {
 
 func TestBuildRemoteSFTP(t *testing.T) {
 	remote, info, err := buildRemote(Config{
-		Remote:  ":sftp,host=backup.example.org,user=strata:/v01/backup",
-		Options: map[string]string{"pass": "plain pw"},
+		Remote:              ":sftp,host=backup.example.org,user=strata:/v01/backup",
+		Options:             map[string]string{"pass": "plain pw"},
+		InsecureSkipHostKey: true,
 	})
 	if err != nil || info.Name != "sftp" {
 		t.Fatal(remote, info, err)
@@ -42,6 +43,9 @@ func TestBuildRemoteSFTP(t *testing.T) {
 	parsed, err := fspath.Parse(remote)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if parsed.Config["known_hosts_file"] != "none" {
+		t.Errorf("%s: insecure_skip_host_key not passed on", remote)
 	}
 	if parsed.Config["ask_password"] != "false" {
 		t.Errorf("%s: sftp may prompt for a password", remote)

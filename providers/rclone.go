@@ -25,7 +25,7 @@ func setup() {
 	setupOnce.Do(func() {
 		ci := fs.GetConfig(context.Background())
 		ci.AskPassword = false // never prompt on a terminal
-		ci.LowLevelRetries = 5 // the executor retries whole actions
+		ci.LowLevelRetries = 3 // the executor retries whole actions; keeps a dead server's errors quick
 		connect, idle := defaultTimeouts()
 		ci.ConnectTimeout = fs.Duration(connect)
 		ci.Timeout = fs.Duration(idle)

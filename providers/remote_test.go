@@ -245,7 +245,7 @@ func TestSilentServer(t *testing.T) {
 	}
 	for name, c := range map[string]providers.Config{
 		"sftp": {Name: "silent", Remote: fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=x:/d", port), KnownHostsFile: known},
-		"s3": {Name: "silent", Remote: fmt.Sprintf(":s3,provider=Other,endpoint='http://127.0.0.1:%d',access_key_id=k,secret_access_key=s:b/p", port)},
+		"s3":   {Name: "silent", Remote: fmt.Sprintf(":s3,provider=Other,endpoint='http://127.0.0.1:%d',access_key_id=k,secret_access_key=s:b/p", port)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c.Timeout = 2 * time.Second
@@ -278,4 +278,15 @@ func bounded(t *testing.T, d time.Duration, fn func() error) error {
 		t.Fatalf("still waiting after %v", d)
 		return nil
 	}
+}
+
+func TestCryptS3WrongPasswordList(t *testing.T) {
+	srv := testservers.StartS3(t)
+	c := s3Config(srv, "wpw/p")
+	c.CryptPassword = "right"
+	providertest.Write(t, open(t, c), "app/2026/01/01/000000Z/manifest.json", []byte("{}"))
+	c.CryptPassword = "wrong"
+	c.Name = "vault"
+	err := open(t, c).List(context.Background(), func(providers.Entry) error { return nil })
+	checkPasswordError(t, "List", err)
 }

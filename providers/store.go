@@ -32,12 +32,17 @@ type store struct {
 	f     fs.Fs
 	red   *redactor
 	crypt bool
-	// rename is set when atomic writes need a temporary name and a
-	// server-side move (local, SFTP); object stores write in place.
+	// rename is set when writes go to a temporary name first, then to
+	// the final name by a server-side move (local, SFTP) or copy (object
+	// stores: a failed or concurrent upload then never touches the final
+	// name, whatever the server does with a broken request).
 	rename bool
 	// cfg carries the destination's own rclone configuration (timeouts)
 	// when it has one; nil otherwise.
 	cfg context.Context
+	// localRoot is the root path of a local destination, for the free
+	// space of a root not made yet.
+	localRoot string
 }
 
 // with gives ctx the destination's own rclone configuration, if any.
@@ -55,7 +60,7 @@ func newStore(name string, f fs.Fs, red *redactor, crypt bool) *store {
 		f:      f,
 		red:    red,
 		crypt:  crypt,
-		rename: !feat.BucketBased && feat.Move != nil,
+		rename: feat.Move != nil || feat.Copy != nil,
 	}
 }
 
@@ -222,12 +227,29 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (i
 		err = checkSize(cr, size)
 	}
 	if err == nil && s.rename {
-		_, err = s.f.Features().Move(ctx, o, p)
+		err = s.finalize(ctx, o, p)
 	}
 	if err != nil {
 		s.removeQuietly(ctx, target)
 	}
 	return cr.n, err
+}
+
+// finalize gives the complete temporary object o its final name p: a
+// server-side move where the backend has one, else a server-side copy and
+// the removal of o.
+func (s *store) finalize(ctx context.Context, o fs.Object, p string) error {
+	if move := s.f.Features().Move; move != nil {
+		_, err := move(ctx, o, p)
+		return err
+	}
+	if _, err := s.f.Features().Copy(ctx, o, p); err != nil {
+		return err
+	}
+	if err := o.Remove(ctx); err != nil {
+		fs.Debugf(s.f, "removing %s after copying it to %s: %v", o.Remote(), p, err)
+	}
+	return nil
 }
 
 // put uploads r to p (no temporary name).
@@ -248,12 +270,25 @@ func (s *store) put(ctx context.Context, p string, r io.Reader, size int64) (fs.
 func (s *store) removeQuietly(ctx context.Context, p string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	if o, err := s.f.NewObject(ctx, p); err == nil {
-		if err := o.Remove(ctx); err != nil {
-			fs.Debugf(s.f, "removing %s after a failed write: %v", p, err)
+	// An object server may still commit an upload the client gave up on
+	// a moment later: look again a few times. What is left anyway carries
+	// the temporary marker and is cleaned up by a later apply.
+	for i := range removeChecks {
+		if o, err := s.f.NewObject(ctx, p); err == nil {
+			if err := o.Remove(ctx); err != nil {
+				fs.Debugf(s.f, "removing %s after a failed write: %v", p, err)
+			}
+			return
 		}
+		if !s.f.Features().BucketBased || i == removeChecks-1 {
+			return
+		}
+		time.Sleep(time.Duration(i+1) * 100 * time.Millisecond)
 	}
 }
+
+// removeChecks bounds how often a failed write's object is looked for.
+const removeChecks = 4
 
 // tempName is a unique temporary name next to p, marked so the planner
 // recognises leftovers.
@@ -338,7 +373,7 @@ func (s *store) serverCopy(ctx context.Context, src *store, srcPath, dstPath str
 		err = fmt.Errorf("copied %d bytes, expected %d", copied.Size(), o.Size())
 	}
 	if err == nil && s.rename {
-		_, err = s.f.Features().Move(ctx, copied, dstPath)
+		err = s.finalize(ctx, copied, dstPath)
 	}
 	if err != nil && !errors.Is(err, fs.ErrorCantCopy) {
 		s.removeQuietly(ctx, target)
@@ -421,6 +456,11 @@ func (s *store) Usage(ctx context.Context) (Usage, bool, error) {
 	}
 	u, err := about(ctx)
 	switch {
+	case isNotFound(err) && s.localRoot != "":
+		if free, ok := freeBelow(s.localRoot); ok {
+			return Usage{Free: free, Total: -1, Used: -1}, true, nil
+		}
+		return unknown, false, nil
 	case errors.Is(err, fs.ErrorNotImplemented), isNotFound(err):
 		return unknown, false, nil // a root not made yet cannot tell either
 	case err != nil:

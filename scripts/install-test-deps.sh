@@ -6,6 +6,9 @@ set -euo pipefail
 need=()
 command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
 command -v git >/dev/null 2>&1 || need+=(git)
+# The SFTP test server: OpenSSH's sshd, run by the tests as a plain process.
+{ [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || need+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
@@ -17,4 +20,17 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 command -v go >/dev/null 2>&1 || { echo "Go is required (https://go.dev/dl/)" >&2; exit 1; }
+
+# The S3 test server: versitygw (posix backend), built once into $(go env GOPATH)/bin.
+# Keep the version in step with internal/testservers (VersityGWVersion).
+VERSITYGW_VERSION=v1.8.0
+gobin="$(go env GOBIN)"
+[ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
+  echo "building versitygw $VERSITYGW_VERSION into $gobin (once)"
+  if ! go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"; then
+    echo "could not build versitygw" >&2
+    [ "${CI:-}" = "true" ] && exit 1
+  fi
+fi
 echo "test prerequisites: ok"

@@ -66,13 +66,10 @@ func StartS3(t testing.TB) *S3 {
 	return s
 }
 
-// Bucket creates a bucket (a directory of the posix backend) and returns
-// its name.
+// Bucket returns name: a bucket that rclone creates on the first write
+// (a store for the bucket's root is never empty-rooted).
 func (s *S3) Bucket(t testing.TB, name string) string {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Join(s.Dir, name), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	return name
 }
 
