@@ -83,7 +83,7 @@ func parseDir(dir string) ([]hcl.Body, map[string]*hcl.File, hcl.Diagnostics) {
 	}
 	if len(names) == 0 {
 		return nil, nil, hcl.Diagnostics{errorDiag("No configuration files",
-			fmt.Sprintf("The directory %s contains no *.hcl file.", dir), nil)}
+			fmt.Sprintf("The directory %s contains no *.hcl file. Run strata in your configuration directory, or name it with -C DIR.", dir), nil)}
 	}
 	p := hclparse.NewParser()
 	var bodies []hcl.Body
