@@ -14,33 +14,15 @@ import (
 	"github.com/stratabackup/strata/spec"
 )
 
-const twoTiers = `
-destination "primary" {
-  remote = "${path.config}/store/primary"
-}
-destination "secondary" {
-  remote = "${path.config}/store/secondary"
-}
-tier "local" {
-  destinations = [destination.primary]
-  keep {
-    last = 2
-  }
-}
-tier "remote" {
-  from         = tier.local
-  destinations = [destination.secondary]
-  keep {
-    last = 3
-  }
-}
-application "app" {
-  schedule = "@daily"
-  source {
-    paths = ["data"]
-  }
-}
-`
+// twoTiers is the CLI scripts' two-tier fixture: one application with a hook,
+// an origin keeping 2 snapshots and a second tier keeping 3.
+var twoTiers = func() string {
+	b, err := os.ReadFile("../testscripts/fixtures/two-tiers/main.hcl")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // env is a configuration directory with data and opened stores.
 type env struct {
