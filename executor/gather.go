@@ -37,8 +37,7 @@ func listOne(ctx context.Context, s providers.Store) planner.Listing {
 	var leasePaths []string
 	err := s.List(ctx, func(e providers.Entry) error {
 		if strings.HasPrefix(e.Path, snapshot.LocksDir+"/") {
-			// A temporary lease object is a write cut short: no lease.
-			if !strings.Contains(e.Path, snapshot.TempMarker) {
+			if isLease(e.Path) {
 				leasePaths = append(leasePaths, e.Path)
 			}
 			return nil
@@ -55,6 +54,29 @@ func listOne(ctx context.Context, s providers.Store) planner.Listing {
 	sort.Slice(l.Entries, func(i, j int) bool { return l.Entries[i].Path < l.Entries[j].Path })
 	l.Free, l.FreeKnown = freeSpace(ctx, s)
 	return l
+}
+
+// isLease tells a lease object from a temporary one (a write cut short).
+func isLease(p string) bool { return !strings.Contains(p, snapshot.TempMarker) }
+
+// listLeases lists and reads only the leases of a store: taking a lease must
+// not cost a listing of every snapshot.
+func listLeases(ctx context.Context, s providers.Store) ([]planner.Lease, error) {
+	var paths []string
+	err := s.ListDir(ctx, snapshot.LocksDir, func(e providers.Entry) error {
+		if isLease(e.Path) {
+			paths = append(paths, e.Path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	leases := make([]planner.Lease, 0, len(paths))
+	for _, p := range paths {
+		leases = append(leases, readLease(ctx, s, p))
+	}
+	return leases, nil
 }
 
 // freeSpace asks the store once how much space is free (for min_free). A

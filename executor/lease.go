@@ -78,7 +78,12 @@ func Acquire(ctx context.Context, stores Stores) (*Leases, error) {
 		}
 	}
 	for _, name := range sortedKeys(stores) {
-		if holder, ok := ls.olderLive(ctx, name); ok {
+		holder, ok, err := ls.olderLive(ctx, name)
+		if err != nil {
+			ls.withdraw()
+			return nil, fmt.Errorf("destination %q: cannot list leases: %w", name, err)
+		}
+		if ok {
 			ls.withdraw()
 			return nil, &LockedError{Destination: name, Holder: holder}
 		}
@@ -98,21 +103,23 @@ func (ls *Leases) write(ctx context.Context, name string) error {
 
 // olderLive finds a live lease at the store that is older than ours. Stale
 // leases older than ours (dead holder, or expired) are taken over: deleted.
-func (ls *Leases) olderLive(ctx context.Context, name string) (planner.Lease, bool) {
-	listing := listOne(ctx, ls.stores[name])
-	leases := listing.Leases
+func (ls *Leases) olderLive(ctx context.Context, name string) (planner.Lease, bool, error) {
+	leases, err := listLeases(ctx, ls.stores[name])
+	if err != nil {
+		return planner.Lease{}, false, err
+	}
 	sort.Slice(leases, func(i, j int) bool { return leaseOlder(leases[i], leases[j]) })
 	now := time.Now()
 	for _, l := range leases {
 		if l.ID == ls.ID {
-			return planner.Lease{}, false
+			return planner.Lease{}, false, nil
 		}
 		if l.Live(now) {
-			return l, true
+			return l, true, nil
 		}
 		_ = ls.stores[name].Delete(ctx, leasePath(l.ID))
 	}
-	return planner.Lease{}, false
+	return planner.Lease{}, false, nil
 }
 
 func leaseOlder(a, b planner.Lease) bool {

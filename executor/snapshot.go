@@ -47,7 +47,7 @@ func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 		return err
 	}
 	res.Bytes = m.Size
-	res.Detail = fmt.Sprintf("%d files, %s of source, %s stored", m.Source.Files, humanBytes(m.Source.Bytes), humanBytes(m.Size))
+	res.Detail = fmt.Sprintf("%d files, %s of source, %s stored", m.Source.Files, HumanBytes(m.Source.Bytes), HumanBytes(m.Size))
 	return nil
 }
 
@@ -200,8 +200,9 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 
 func (t *tailBuffer) String() string { return string(t.b) }
 
-// humanBytes formats n with binary units.
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count with binary units ("1.5 MiB"), for
+// messages a person reads.
+func HumanBytes(n int64) string {
 	if n < 0 {
 		n = 0
 	}

@@ -94,7 +94,7 @@ func (e *Executor) transfer(ctx context.Context, res *Result) error {
 		return err
 	}
 	res.Bytes = m.Size
-	res.Detail = fmt.Sprintf("%s in %d piece(s)", humanBytes(m.Size), len(m.Pieces))
+	res.Detail = fmt.Sprintf("%s in %d piece(s)", HumanBytes(m.Size), len(m.Pieces))
 	if a.Kind == planner.Repair {
 		return clearMarks(ctx, dst, dstDir)
 	}

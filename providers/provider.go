@@ -35,6 +35,9 @@ type Store interface {
 	// List walks the whole store recursively and calls fn for every object.
 	// A missing root lists nothing and is not an error.
 	List(ctx context.Context, fn func(Entry) error) error
+	// ListDir is List limited to the objects under dir (paths stay relative
+	// to the root); a missing dir lists nothing.
+	ListDir(ctx context.Context, dir string, fn func(Entry) error) error
 	// Open reads one object.
 	Open(ctx context.Context, path string) (io.ReadCloser, error)
 	// Write stores r under path atomically: the object becomes visible under

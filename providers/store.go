@@ -110,9 +110,13 @@ type stopList struct{ err error }
 func (e stopList) Error() string { return e.err.Error() }
 
 func (s *store) List(ctx context.Context, fn func(Entry) error) error {
+	return s.ListDir(ctx, "", fn)
+}
+
+func (s *store) ListDir(ctx context.Context, dir string, fn func(Entry) error) error {
 	ctx = s.with(ctx)
 	var mu sync.Mutex
-	err := walk.ListR(ctx, s.f, "", true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
+	err := walk.ListR(ctx, s.f, dir, true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, e := range entries {

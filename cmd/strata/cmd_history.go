@@ -76,7 +76,7 @@ func (g *globals) printHistory(rows []historyRow) {
 			fmt.Fprintf(w, "%s\t?\t?\t?\t%s (%s)\n", r.ID, strings.Join(r.Where, ", "), r.Error)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, humanSize(r.Bytes), humanSize(r.Stored), strings.Join(r.Where, ", "))
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, executor.HumanBytes(r.Bytes), executor.HumanBytes(r.Stored), strings.Join(r.Where, ", "))
 	}
 	w.Flush()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/spec"
 )
@@ -100,7 +101,7 @@ func (g *globals) printLs(rows []lsRow, inv *planner.Inventory) {
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "APP\tTIER\tDESTINATION\tSNAPSHOTS\tNEWEST\tSIZE\tVERIFIED")
 	for _, r := range rows {
-		newest, size := r.Newest, humanSize(r.Bytes)
+		newest, size := r.Newest, executor.HumanBytes(r.Bytes)
 		if newest == "" {
 			newest = "-"
 		}

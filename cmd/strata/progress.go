@@ -38,7 +38,7 @@ func (ui *progressUI) event(ev executor.Event) {
 		}
 	case executor.EventProgress:
 		if ui.bar != nil {
-			ui.bar.Describe(fmt.Sprintf("%s (%s)", describe(r), humanSize(ev.Bytes)))
+			ui.bar.Describe(fmt.Sprintf("%s (%s)", describe(r), executor.HumanBytes(ev.Bytes)))
 		}
 	case executor.EventEnd:
 		ui.logEnd(r)
