@@ -53,18 +53,18 @@ func steadyInventory(cfg *spec.Config) *Inventory {
 	return inv
 }
 
+// TestFirstPlan also shows the verify policy: only the remote tier has a
+// verify block, so only its new copy is read back after it is written.
 func TestFirstPlan(t *testing.T) {
 	p := mustPlan(t, testConfig(), emptyInventory(), nov21, Options{})
 	wantKeys(t, p,
 		"snapshot:hydro:local/local:new",
-		"verify:hydro:local/local:new",
 		"transfer:hydro:remote/backup1:new",
 		"verify:hydro:remote/backup1:new",
-		"transfer:hydro:offsite/offsite:new",
-		"verify:hydro:offsite/offsite:new")
+		"transfer:hydro:offsite/offsite:new")
 	wantDeps(t, p, "transfer:hydro:remote/backup1:new", "snapshot:hydro:local/local:new")
 	wantDeps(t, p, "transfer:hydro:offsite/offsite:new", "transfer:hydro:remote/backup1:new")
-	wantDeps(t, p, "verify:hydro:offsite/offsite:new", "transfer:hydro:offsite/offsite:new")
+	wantDeps(t, p, "verify:hydro:remote/backup1:new", "transfer:hydro:remote/backup1:new")
 	tr := action(t, p, "transfer:hydro:offsite/offsite:new")
 	if tr.Snapshot != "" || tr.Source == nil || *tr.Source != remoteLoc {
 		t.Errorf("offsite transfer: snapshot %q source %v", tr.Snapshot, tr.Source)
@@ -75,7 +75,7 @@ func TestFirstPlan(t *testing.T) {
 }
 
 func TestFirstPlanTwoOriginDestinations(t *testing.T) {
-	local := &spec.Tier{Name: "local", Destinations: dests("a", "b"), Keep: spec.Keep{Last: 3}}
+	local := &spec.Tier{Name: "local", Destinations: dests("a", "b"), Keep: spec.Keep{Last: 3}, Verify: &spec.Verify{}}
 	cfg := newConfig([]*spec.Tier{local}, newApp("hydro", local))
 	p := mustPlan(t, cfg, emptyInventory(), nov21, Options{})
 	wantKeys(t, p,
@@ -100,13 +100,11 @@ func TestNextDay(t *testing.T) {
 	p := mustPlan(t, cfg, steadyInventory(cfg), nov21, Options{})
 	wantKeys(t, p,
 		"snapshot:hydro:local/local:new",
-		"verify:hydro:local/local:new",
 		"purge:hydro:local/local:2026-11-14T02:00:00Z",
 		"transfer:hydro:remote/backup1:new",
 		"verify:hydro:remote/backup1:2026-11-14T02:00:00Z",
 		"verify:hydro:remote/backup1:new",
 		"transfer:hydro:offsite/offsite:new",
-		"verify:hydro:offsite/offsite:new",
 		"purge:hydro:offsite/offsite:2026-11-20T02:00:00Z")
 	wantDeps(t, p, "purge:hydro:local/local:2026-11-14T02:00:00Z", "snapshot:hydro:local/local:new")
 	// The only copy at offsite goes only once its replacement is there.

@@ -100,12 +100,33 @@ func (ap *appPlan) purge(tp *tierPlan, lp *locPlan, c *Copy, producers []string)
 	}, tp.idx, lp.destIdx, sec)
 }
 
-// verifies checks every healthy copy that is due, and every copy the plan
-// writes here, after it is written.
+// verifies follows the tier's verify policy: with a `verify` block, every
+// healthy copy that is due is checked, and every copy the plan writes here is
+// checked after it is written. Without one, copies are never read back on a
+// schedule (DESIGN §4: the write itself hashes what it reads and checks the
+// size written) — but a repaired copy is always verified.
 func (ap *appPlan) verifies(tp *tierPlan, lp *locPlan) {
 	if lp.failed {
 		return
 	}
+	if tp.tier.Verify != nil {
+		ap.dueVerifies(tp, lp)
+	}
+	for _, list := range [][]pendingCopy{lp.made, lp.incoming} {
+		for _, p := range list {
+			reason := "verify after write"
+			if p.kind == Repair {
+				reason = "verify after repair"
+			} else if tp.tier.Verify == nil {
+				continue
+			}
+			ap.verify(tp, lp, p.sec, p.isNew, dirOf(lp.appPath, p.sec, p.isNew), p.size, reason, []string{p.key})
+		}
+	}
+}
+
+// dueVerifies checks every healthy copy whose verification is due.
+func (ap *appPlan) dueVerifies(tp *tierPlan, lp *locPlan) {
 	for i := range lp.copies {
 		c := &lp.copies[i]
 		if !c.Healthy() || (lp.purged != nil && lp.purged[i]) || ((ap.anyFailed || ap.holdPurges) && tp.mask(secOf(c)) == 0) {
@@ -123,15 +144,6 @@ func (ap *appPlan) verifies(tp *tierPlan, lp *locPlan) {
 			reason += " (" + why + ")"
 		}
 		ap.verify(tp, lp, secOf(c), false, c.Dir, c.Size, reason, nil)
-	}
-	for _, list := range [][]pendingCopy{lp.made, lp.incoming} {
-		for _, p := range list {
-			reason := "verify after write"
-			if p.kind == Repair {
-				reason = "verify after repair"
-			}
-			ap.verify(tp, lp, p.sec, p.isNew, dirOf(lp.appPath, p.sec, p.isNew), p.size, reason, []string{p.key})
-		}
 	}
 }
 

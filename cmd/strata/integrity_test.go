@@ -53,7 +53,8 @@ func strataBinary(t *testing.T) string {
 }
 
 // rigHCL is two local tiers; the origin splits archives into 64 KiB pieces
-// so that a crash can fall between pieces.
+// so that a crash can fall between pieces. Both tiers read back every new
+// copy (verify {}), so that a crash can also fall around a verification.
 const rigHCL = `
 destination "primary" {
   remote = "${path.config}/store/primary"
@@ -67,6 +68,7 @@ tier "local" {
   keep {
     last = 2
   }
+  verify {}
 }
 tier "remote" {
   from         = tier.local
@@ -74,6 +76,7 @@ tier "remote" {
   keep {
     last = 3
   }
+  verify {}
 }
 application "app" {
   schedule = "@daily"
