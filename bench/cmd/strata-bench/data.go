@@ -186,7 +186,11 @@ func (b *bench) finish(r *result, cs []*contender, peers bool, targets map[strin
 	return r, nil
 }
 
-// p4 restores a snapshot.
+// p4 restores a snapshot. Every run restores into a directory of its own,
+// and the runs' directories are removed only once the scenario is over: on an
+// ext4 without a journal (like this machine's), the inode allocator avoids
+// inodes freed in the last minute, and creating a tree right after deleting
+// one as large costs O(n²) — 12 s instead of 2.5 s for 14,558 files.
 func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 	r := &result{ID: "P4", Title: "restore a snapshot", Available: true, Corpus: c.Bytes,
 		Target: "≤ 1.1 vs zstd -d|tar -x; ≤ 0.5 vs restic restore"}
@@ -199,14 +203,19 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 		return nil, err
 	}
 	w := filepath.Join(b.work, "p4")
-	to := filepath.Join(w, "restored")
+	runs := filepath.Join(w, "runs")
+	if err := b.chain(wipe(runs), func() error { return os.MkdirAll(runs, 0o755) }); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(runs)
+	fresh := newFreshDirs(runs)
+	to := fresh.current
+	check := func() error { return sameSize(c, filepath.Join(to(), c.Dir)) }
 	cs := []*contender{{
-		name: "strata restore",
-		prep: wipe(to),
-		cmd:  func() *exec.Cmd { return b.strataCmd(cfg, "restore", "corpus", "--to", to) },
-		after: func() error {
-			return sameSize(c, filepath.Join(to, c.Dir))
-		},
+		name:  "strata restore",
+		prep:  fresh.next,
+		cmd:   func() *exec.Cmd { return b.strataCmd(cfg, "restore", "corpus", "--to", to()) },
+		after: check,
 	}}
 	if peers {
 		repo := filepath.Join(w, "restic-repo")
@@ -216,27 +225,41 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 		cs = append(cs,
 			&contender{
 				name: "zstd -d|tar -x",
-				prep: b.chainF(wipe(to), func() error { return os.MkdirAll(to, 0o755) }),
+				prep: b.chainF(fresh.next, func() error { return os.MkdirAll(to(), 0o755) }),
 				cmd: func() *exec.Cmd {
-					return shell(fmt.Sprintf("cat %s | zstd -d -q -c | tar -xf - -C %q", quoteAll(pieces), to))
+					return shell(fmt.Sprintf("cat %s | zstd -d -q -c | tar -xf - -C %q", quoteAll(pieces), to()))
 				},
-				after: func() error { return sameSize(c, filepath.Join(to, c.Dir)) },
+				after: check,
 			},
 			&contender{
 				name: "restic restore",
-				prep: wipe(to),
+				prep: fresh.next,
 				cmd: func() *exec.Cmd {
-					return command(b.env, "restic", "--quiet", "--repo", repo, "restore", "latest", "--target", to)
+					return command(b.env, "restic", "--quiet", "--repo", repo, "restore", "latest", "--target", to())
 				},
-				after: func() error { return sameSize(c, filepath.Join(to, c.Dir)) },
+				after: check,
 			})
 	}
 	r, err = b.finish(r, cs, peers, map[string]float64{"zstd -d|tar -x": 1.1, "restic restore": 0.5}, pieces)
 	if err == nil {
-		err = os.RemoveAll(to)
+		r.note("every run restores into a new directory; they are deleted after the scenario (deleting one right before a run slows file creation on this ext4)")
 	}
 	return r, err
 }
+
+// freshDirs names a new, not yet existing directory under root per run.
+type freshDirs struct {
+	root string
+	n    int
+}
+
+func newFreshDirs(root string) *freshDirs { return &freshDirs{root: root} }
+
+// next moves on to the next directory.
+func (f *freshDirs) next() error { f.n++; return nil }
+
+// current is the directory of this run.
+func (f *freshDirs) current() string { return filepath.Join(f.root, fmt.Sprintf("run-%02d", f.n)) }
 
 func (b *bench) chainF(steps ...func() error) func() error {
 	return func() error { return b.chain(steps...) }
