@@ -2,11 +2,13 @@ package snapshot
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,46 +17,89 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// archiver walks the sources and writes them as tar entries.
+// archiver is the tar stream of the sources as an io.Reader. Headers are
+// encoded by archive/tar; file contents are read from the files straight into
+// the caller's buffer — the zstd encoder's own job buffer, through
+// Encoder.ReadFrom — so that file data is copied once, from the kernel.
 type archiver struct {
 	ctx      context.Context
-	enc      *zstd.Encoder
-	tw       *tar.Writer
 	src      Source
 	exclude  excluder
-	buf      []byte
 	summary  SourceSummary
 	warnings []string
+
+	next func() (walkEntry, bool) // the walk, pulled one entry at a time
+	stop func()
+	pend bytes.Buffer // encoded headers, padding or the trailer, not yet read
+	file *os.File     // the regular file whose content is being read
+	path string       // its local path
+	size int64        // its size in the header
+	left int64        // bytes of its content still to read
+	pad  int64        // zero bytes still owed: a shrunk file's tail
+	done bool
 }
 
-func newArchiver(ctx context.Context, enc *zstd.Encoder, src Source) *archiver {
-	return &archiver{
-		ctx:     ctx,
-		enc:     enc,
-		tw:      tar.NewWriter(enc),
-		src:     src,
-		exclude: excluder{src.Exclude},
-		buf:     make([]byte, readBufferSize),
+// walkEntry is one walked path, or a walk error.
+type walkEntry struct {
+	path, name string
+	d          fs.DirEntry
+	err        error
+}
+
+func newArchiver(ctx context.Context, src Source) *archiver {
+	a := &archiver{ctx: ctx, src: src, exclude: excluder{src.Exclude}}
+	a.next, a.stop = iter.Pull(a.walkAll())
+	return a
+}
+
+// close stops the walk and closes the open file, if any.
+func (a *archiver) close() {
+	a.stop()
+	if a.file != nil {
+		a.file.Close()
+		a.file = nil
 	}
 }
 
-// run writes every source, then closes the tar stream and the encoder.
-func (a *archiver) run() error {
-	for _, p := range a.src.Paths {
-		if err := a.walk(p, archiveName, a.exclude.match); err != nil {
-			return err
+// walkAll yields every entry of the sources, then of the extra directories.
+func (a *archiver) walkAll() iter.Seq[walkEntry] {
+	return func(yield func(walkEntry) bool) {
+		for _, p := range a.src.Paths {
+			if !a.walk(p, archiveName, a.exclude.match, yield) {
+				return
+			}
+		}
+		for _, x := range a.src.Extra {
+			if !a.walk(x.Dir, extraNamer(x), nil, yield) {
+				return
+			}
 		}
 	}
-	for _, x := range a.src.Extra {
-		if err := a.walk(x.Dir, extraNamer(x), nil); err != nil {
-			return err
+}
+
+// walk yields the tree at root, naming each entry with name and skipping
+// those skip matches. It reports whether the consumer wants more.
+func (a *archiver) walk(root string, name func(string) string, skip func(string) bool, yield func(walkEntry) bool) bool {
+	more := true
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			n := name(p)
+			if skip != nil && skip(n) {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			more = yield(walkEntry{path: p, name: n, d: d})
+		} else if err = a.walkError(p, root, err); err != nil {
+			more = yield(walkEntry{path: p, err: err})
 		}
-	}
-	a.summary.Hooks = hookNames(a.src.Extra)
-	if err := a.tw.Close(); err != nil {
-		return err
-	}
-	return a.enc.Close()
+		if !more {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return more
 }
 
 // extraNamer names the files of an extra directory under its prefix.
@@ -68,25 +113,45 @@ func extraNamer(x ExtraDir) func(string) string {
 	}
 }
 
-// walk archives the tree at root, naming each entry with name and skipping
-// those skip matches.
-func (a *archiver) walk(root string, name func(string) string, skip func(string) bool) error {
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return a.walkError(p, root, err)
-		}
+// Read implements io.Reader: pending header bytes first, then the current
+// file's content, then zero padding, then the next entry.
+func (a *archiver) Read(p []byte) (int, error) {
+	for {
 		if err := a.ctx.Err(); err != nil {
-			return err
+			return 0, err
 		}
-		n := name(p)
-		if skip != nil && skip(n) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
+		switch {
+		case a.pend.Len() > 0:
+			return a.pend.Read(p)
+		case a.left > 0:
+			return a.readFile(p)
+		case a.pad > 0:
+			n := int(min(a.pad, int64(len(p))))
+			clear(p[:n])
+			a.pad -= int64(n)
+			return n, a.endFile()
+		case a.done:
+			return 0, io.EOF
 		}
-		return a.add(p, n, d)
-	})
+		if err := a.advance(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// advance queues the next entry's header (and opens its file), or the
+// archive's trailer after the last one.
+func (a *archiver) advance() error {
+	e, ok := a.next()
+	if !ok {
+		a.done = true
+		a.summary.Hooks = hookNames(a.src.Extra)
+		return tar.NewWriter(&a.pend).Close() // two zero blocks
+	}
+	if e.err != nil {
+		return e.err
+	}
+	return a.add(e.path, e.name, e.d)
 }
 
 // walkError turns a vanished entry into a warning; other errors stop the walk.
@@ -102,7 +167,7 @@ func (a *archiver) warn(format string, args ...any) {
 	a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
 }
 
-// add archives one entry by its type.
+// add queues one entry by its type.
 func (a *archiver) add(p, name string, d fs.DirEntry) error {
 	if name == "" { // the root directory "/" itself has no name
 		return nil
@@ -116,7 +181,7 @@ func (a *archiver) add(p, name string, d fs.DirEntry) error {
 		return a.addFile(p, name)
 	case mode.IsDir():
 		a.summary.Dirs++
-		return a.writeHeader(fi, name+"/", "")
+		return a.header(fi, name+"/", "", 0)
 	case mode&fs.ModeSymlink != 0:
 		return a.addSymlink(p, name, fi)
 	default:
@@ -131,23 +196,27 @@ func (a *archiver) addSymlink(p, name string, fi fs.FileInfo) error {
 		return a.walkError(p, "", err)
 	}
 	a.summary.Files++
-	return a.writeHeader(fi, name, target)
+	return a.header(fi, name, target, 0)
 }
 
-// writeHeader writes a PAX header for fi under name. Access and change times
-// are left out: they change on every read and would only bloat the archive.
-func (a *archiver) writeHeader(fi fs.FileInfo, name, link string) error {
+// header queues a PAX header for fi under name, for an entry of size bytes.
+// Access and change times are left out: they change on every read and would
+// only bloat the archive.
+func (a *archiver) header(fi fs.FileInfo, name, link string, size int64) error {
 	hdr, err := tar.FileInfoHeader(fi, link)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	hdr.Name = name
+	hdr.Size = size
 	hdr.Format = tar.FormatPAX
 	hdr.AccessTime, hdr.ChangeTime = time.Time{}, time.Time{}
-	return a.tw.WriteHeader(hdr)
+	// A tar.Writer of its own encodes just this header; the content and its
+	// padding to the 512-byte block are the archiver's.
+	return tar.NewWriter(&a.pend).WriteHeader(hdr)
 }
 
-// addFile archives a regular file, sized as it is when opened. If it then
+// addFile queues a regular file, sized as it is when opened. If it then
 // shrinks, the entry is padded with zeros; if it grows, it is cut at the
 // header's size: either way the archive stays valid, with a warning.
 func (a *archiver) addFile(p, name string) error {
@@ -155,61 +224,68 @@ func (a *archiver) addFile(p, name string) error {
 	if err != nil {
 		return a.walkError(p, "", err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return err
 	}
 	if !fi.Mode().IsRegular() { // replaced since listed
+		f.Close()
 		a.warn("%s: no longer a regular file, skipped", p)
 		return nil
 	}
-	if err := a.writeHeader(fi, name, ""); err != nil {
+	if err := a.header(fi, name, "", fi.Size()); err != nil {
+		f.Close()
 		return err
 	}
 	a.summary.Files++
 	a.summary.Bytes += fi.Size()
-	return a.copyFile(f, p, fi.Size())
+	a.file, a.path, a.size, a.left = f, p, fi.Size(), fi.Size()
+	return a.endFile() // an empty file ends at once
 }
 
-// copyFile writes exactly size bytes of f into the current entry.
-func (a *archiver) copyFile(f *os.File, p string, size int64) error {
-	var done int64
-	for done < size {
-		if err := a.ctx.Err(); err != nil {
-			return err
-		}
-		n, err := io.ReadFull(f, a.buf[:min(int64(len(a.buf)), size-done)])
-		if _, werr := a.tw.Write(a.buf[:n]); werr != nil {
-			return werr
-		}
-		done += int64(n)
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", p, err)
-		}
+// readFile reads the current file's content into p, at most what is left.
+func (a *archiver) readFile(p []byte) (int, error) {
+	n, err := a.file.Read(p[:min(int64(len(p)), a.left)])
+	a.left -= int64(n)
+	switch {
+	case err == io.EOF || (err == nil && n == 0):
+		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", a.path, a.size, a.size-a.left)
+		a.pad, a.left = a.left, 0
+	case err != nil:
+		return n, fmt.Errorf("read %s: %w", a.path, err)
 	}
-	if done < size {
-		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", p, size, done)
-		return a.pad(size - done)
+	if a.left == 0 && a.pad == 0 {
+		return n, a.endFile()
 	}
-	if n, _ := f.Read(a.buf[:1]); n > 0 {
-		a.warn("%s: grew while read; archived its first %d bytes", p, size)
+	return n, nil
+}
+
+// endFile, once the current file's content is complete, checks that it did
+// not grow, closes it and queues the padding to the next 512-byte block.
+func (a *archiver) endFile() error {
+	if a.file == nil || a.left > 0 || a.pad > 0 {
+		return nil
+	}
+	var one [1]byte
+	if n, _ := a.file.Read(one[:]); n > 0 {
+		a.warn("%s: grew while read; archived its first %d bytes", a.path, a.size)
+	}
+	a.file.Close()
+	a.file = nil
+	if r := a.size % blockSize; r != 0 {
+		a.pend.Write(make([]byte, blockSize-r))
 	}
 	return nil
 }
 
-// pad writes n zero bytes into the current entry.
-func (a *archiver) pad(n int64) error {
-	clear(a.buf)
-	for n > 0 {
-		k := min(n, int64(len(a.buf)))
-		if _, err := a.tw.Write(a.buf[:k]); err != nil {
-			return err
-		}
-		n -= k
+// blockSize is tar's block: every entry's content is padded to a multiple.
+const blockSize = 512
+
+// run streams the whole archive into enc and closes it.
+func (a *archiver) run(enc *zstd.Encoder) error {
+	if _, err := enc.ReadFrom(a); err != nil {
+		return err
 	}
-	return nil
+	return enc.Close()
 }

@@ -52,7 +52,7 @@ type Result struct {
 	Warnings []string // files that changed or vanished while read, skipped special files
 }
 
-// readBufferSize is the size of the buffer files are read through.
+// readBufferSize is the size of the buffer pieces are read through.
 const readBufferSize = 1 << 20
 
 // Write archives src as tar (PAX) compressed with zstd, in one pass, and
@@ -75,8 +75,9 @@ func Write(ctx context.Context, src Source, opts WriteOptions, sink PieceSink) (
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
-	a := newArchiver(ctx, enc, src)
-	if err := a.run(); err != nil {
+	a := newArchiver(ctx, src)
+	defer a.close()
+	if err := a.run(enc); err != nil {
 		cancel(err)
 		sp.abort(err)
 		enc.Close() // stops the encoder's goroutines; its writes now fail fast
