@@ -47,10 +47,15 @@ const maxWindow = 128 << 20
 // dir, creating it if needed. No entry can write outside dir: names that are
 // absolute or climb out are refused, as are symlinks pointing out of dir,
 // hard links and any path through a symlink. Modes and modification times are
-// restored (those of directories last); owners are not. The first error stops
-// extraction; a *DigestError of the reader is returned in preference to the
-// decoding error it causes, and the stream is read to its end even after the
-// tar trailer so that the last piece gets checked.
+// restored (those of directories last); owners are not.
+//
+// The archive is read by one goroutine while a few others write the regular
+// files, so that decoding overlaps with the file system's work; entries for
+// the same path are still applied in archive order. The first error stops
+// everything, and Extract returns only once every file it started is closed;
+// a *DigestError of the reader is returned in preference to the decoding
+// error it causes, and the stream is read to its end even after the tar
+// trailer so that the last piece gets checked.
 func Extract(ctx context.Context, r io.Reader, dir string, opts ExtractOptions) (*ExtractStats, error) {
 	for _, pat := range opts.Include {
 		if !doublestar.ValidatePattern(pat) {
@@ -71,18 +76,28 @@ func Extract(ctx context.Context, r io.Reader, dir string, opts ExtractOptions) 
 		return nil, err
 	}
 	x := newExtractor(ctx, root, opts)
-	err = x.run(tar.NewReader(dec))
+	err = x.unpack(dec, t)
 	if err == nil {
-		_, err = io.Copy(io.Discard, streamReader{ctx, dec}) // whatever follows the tar trailer
+		err = x.finishDirs()
+	}
+	return x.statistics(), t.cause(err)
+}
+
+// unpack extracts the tar stream dec decodes from t, then reads both to
+// their ends. It returns once the writers are done, with the first error of
+// the reader or of a writer.
+func (x *extractor) unpack(dec *zstd.Decoder, t *trap) error {
+	err := x.run(tar.NewReader(dec))
+	if err == nil {
+		_, err = io.Copy(io.Discard, streamReader{x.ctx, dec}) // whatever follows the tar trailer
 	}
 	dec.Close()
 	if err == nil {
 		_, err = io.Copy(io.Discard, t) // so that the last piece gets checked
 	}
-	if err == nil {
-		err = x.finishDirs()
-	}
-	return &x.stats, t.cause(err)
+	err = x.pool.wait(err)
+	x.handles.close()
+	return err
 }
 
 // trap remembers the first error of the raw stream: a digest error is the
@@ -140,15 +155,18 @@ func (s streamReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// extractor writes the entries of an archive under root.
+// extractor writes the entries of an archive under root. Its methods run on
+// the goroutine that reads the archive; only regular files are handed to the
+// writers of pool.
 type extractor struct {
-	ctx     context.Context
+	ctx     context.Context // canceled at the first error of the reader or a writer
 	root    *os.Root
 	opts    ExtractOptions
 	dirs    map[string]bool // directories known to be real, not symlinks
 	pending []dirMeta       // directory modes and times, applied last
-	buf     []byte
-	stats   ExtractStats
+	handles *dirCache       // open parent directories of the files
+	pool    *writerPool
+	stats   ExtractStats // all but Files and Bytes, which the writers count
 }
 
 type dirMeta struct {
@@ -158,13 +176,22 @@ type dirMeta struct {
 }
 
 func newExtractor(ctx context.Context, root *os.Root, opts ExtractOptions) *extractor {
+	pool := newWriterPool(ctx, opts.Overwrite, writers())
 	return &extractor{
-		ctx:  ctx,
-		root: root,
-		opts: opts,
-		dirs: map[string]bool{".": true},
-		buf:  make([]byte, readBufferSize),
+		ctx:     pool.ctx,
+		root:    root,
+		opts:    opts,
+		dirs:    map[string]bool{".": true},
+		handles: newDirCache(root),
+		pool:    pool,
 	}
+}
+
+// statistics returns what was done, once the writers are done.
+func (x *extractor) statistics() *ExtractStats {
+	st := x.stats
+	st.Files, st.Bytes = x.pool.files.Load(), x.pool.bytes.Load()
+	return &st
 }
 
 func (x *extractor) run(tr *tar.Reader) error {
@@ -241,28 +268,28 @@ func (x *extractor) included(name string) bool {
 	return false
 }
 
+// file hands a regular file to the writers: whole if it is small, in
+// chunks read on the fly if not. A writer creates it, clearing the way as
+// prepare would; an earlier entry for the same path is finished first.
 func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
-	if err := x.prepare(name); err != nil {
+	if hdr.Size < 0 {
+		return &decodeError{fmt.Errorf("entry %q has a negative size", hdr.Name)}
+	}
+	if err := x.parents(name); err != nil {
 		return err
 	}
-	f, err := x.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err := x.pool.waitFor(name); err != nil {
+		return err
+	}
+	dir, err := x.handles.acquire(path.Dir(name))
 	if err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, streamReader{x.ctx, tr}, x.buf) // hide ReadFrom: use our buffer
-	if err == nil {
-		err = f.Chmod(hdr.FileInfo().Mode() & modeBits)
+	j := &fileJob{name: name, dir: dir, base: path.Base(name), mode: hdr.FileInfo().Mode() & modeBits, mtime: hdr.ModTime}
+	if hdr.Size <= chunkSize {
+		return x.pool.submitWhole(j, streamReader{x.ctx, tr}, int(hdr.Size))
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		x.root.Remove(name)
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	x.stats.Files++
-	x.stats.Bytes += n
-	return x.root.Chtimes(name, hdr.ModTime, hdr.ModTime)
+	return x.pool.submitStream(j, streamReader{x.ctx, tr}, hdr.Size)
 }
 
 // modeBits are the mode bits restored.
@@ -296,9 +323,13 @@ func (x *extractor) symlink(name string, hdr *tar.Header) error {
 	return nil
 }
 
-// prepare makes the parents of name and clears the way for a non-directory.
+// prepare makes the parents of name and clears the way for a non-directory,
+// once the writers are done with an earlier file of that name.
 func (x *extractor) prepare(name string) error {
 	if err := x.parents(name); err != nil {
+		return err
+	}
+	if err := x.pool.waitFor(name); err != nil {
 		return err
 	}
 	fi, err := x.root.Lstat(name)
@@ -334,6 +365,9 @@ func (x *extractor) parents(name string) error {
 func (x *extractor) makeDir(name string, explicit bool) error {
 	if x.dirs[name] {
 		return nil
+	}
+	if err := x.pool.waitFor(name); err != nil {
+		return err
 	}
 	fi, err := x.root.Lstat(name)
 	switch {

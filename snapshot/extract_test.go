@@ -4,8 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -250,4 +255,212 @@ func TestExtractRefusesSparse(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(j.dst, "f")); err == nil {
 		t.Error("the sparse file was written")
 	}
+}
+
+// buildWideTree makes a tree for the writers: many small files in a few
+// directories, files around the chunk size, and a few large ones.
+func buildWideTree(t testing.TB, root string) {
+	t.Helper()
+	for i := range 600 {
+		p := filepath.Join(root, fmt.Sprintf("d%02d/sub/f%04d", i%12, i))
+		writeFile(t, p, randomBytes(t, i*37%9000), fs.FileMode(0o600|i%2*0o044))
+	}
+	for i, n := range []int{chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 12345, 7 << 20} {
+		writeFile(t, filepath.Join(root, fmt.Sprintf("big/b%d", i)), randomBytes(t, n), 0o640)
+	}
+	writeFile(t, filepath.Join(root, "empty"), nil, 0o644)
+	mustDo(t, os.Symlink("big/b1", filepath.Join(root, "link")))
+	mtime := time.Date(2022, 3, 4, 5, 6, 7, 890, time.UTC)
+	for _, d := range []string{"d03/sub", "d03", "big", "."} {
+		mustDo(t, os.Chtimes(filepath.Join(root, d), mtime, mtime))
+	}
+}
+
+// writeArchive writes the tree src in pieces of 256 KiB and returns them.
+func writeArchive(t testing.TB, src string) (out string, pieces []Piece) {
+	t.Helper()
+	out = t.TempDir()
+	res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: 256 << 10}, dirSink(out))
+	mustDo(t, err)
+	return out, res.Pieces
+}
+
+func TestExtractManyFilesInParallel(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	buildWideTree(t, src)
+	out, pieces := writeArchive(t, src)
+	for _, writers := range []int{1, 3, 16} {
+		t.Run(fmt.Sprint(writers), func(t *testing.T) {
+			setWriters(t, writers)
+			dst := t.TempDir()
+			stats, err := Extract(context.Background(), NewReader(context.Background(), pieces, dirOpener(out)), dst, ExtractOptions{})
+			mustDo(t, err)
+			compareTrees(t, src, filepath.Join(dst, archiveName(src)))
+			if stats.Files != 606 || stats.Symlinks != 1 {
+				t.Errorf("stats = %+v", stats)
+			}
+		})
+	}
+}
+
+// setWriters sets the number of writers for the duration of a test.
+func setWriters(t *testing.T, n int) {
+	old := writers
+	writers = func() int { return n }
+	t.Cleanup(func() { writers = old })
+}
+
+// bigBody is the contents of a file the writers receive in chunks.
+var bigBody = strings.Repeat("0123456789abcdef", (chunkSize+chunkSize/2)/16)
+
+func TestExtractSamePathInOrder(t *testing.T) {
+	big := func(name string) entry { return entry{name: name, typ: tar.TypeReg, body: bigBody} }
+	small := func(name, body string) entry { return entry{name: name, typ: tar.TypeReg, body: body} }
+	entries := []entry{big("busy"), big("f"), small("f", "second"), small("g", "first"), big("g")}
+	want := map[string]string{"f": "second", "g": bigBody}
+	for i := range 20 { // while the writers are busy, with the files still queued
+		d, l, s := fmt.Sprint("d", i), fmt.Sprint("l", i), fmt.Sprint("s", i)
+		entries = append(entries, small(d, "x"), entry{name: d + "/", typ: tar.TypeDir}, small(d+"/in", "in"),
+			small(l, "x"), entry{name: l, link: "f", typ: tar.TypeSymlink},
+			small(s, "x"), small(s, "y"), small(s, "z"))
+		want[d+"/in"], want[l], want[s] = "in", "second", "z"
+	}
+	a := craft(t, entries...)
+	for _, n := range []int{1, 4} {
+		setWriters(t, n)
+		j := newJail(t)
+		_, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{Overwrite: true})
+		mustDo(t, err)
+		for name, body := range want {
+			if b, err := os.ReadFile(filepath.Join(j.dst, name)); err != nil || string(b) != body {
+				t.Errorf("%d writers: %s holds %.20q, %v; want %.20q", n, name, b, err, body)
+			}
+		}
+		j.untouched(t)
+	}
+	_, err := Extract(context.Background(), bytes.NewReader(craft(t, big("x"), small("x", "again"))), t.TempDir(), ExtractOptions{})
+	if !errors.Is(err, fs.ErrExist) {
+		t.Errorf("a second entry for a file without Overwrite: %v", err)
+	}
+}
+
+func TestExtractWriterErrorStops(t *testing.T) {
+	entries := []entry{{name: "taken", typ: tar.TypeReg, body: bigBody}}
+	for i := range 3000 {
+		entries = append(entries, entry{name: fmt.Sprintf("after/f%d", i), typ: tar.TypeReg, body: "after"})
+	}
+	a := craft(t, entries...)
+	before := runtime.NumGoroutine()
+	j := newJail(t)
+	writeFile(t, filepath.Join(j.dst, "taken"), []byte("mine"), 0o644)
+	stats, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{})
+	if !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), "taken") {
+		t.Errorf("err = %v, want the file in the way", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(j.dst, "taken")); string(b) != "mine" {
+		t.Errorf("the file in the way now holds %.20q", b)
+	}
+	if stats.Files >= 3000 {
+		t.Errorf("the extraction went on: %+v", stats)
+	}
+	checkComplete(t, j.dst, map[string]string{"after": "after"})
+	j.untouched(t)
+	checkGoroutines(t, before)
+}
+
+func TestExtractCancel(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	buildWideTree(t, src)
+	out, pieces := writeArchive(t, src)
+	before := runtime.NumGoroutine()
+	for _, after := range []int64{0, 300 << 10, 2 << 20, 6 << 20} {
+		ctx, cancel := context.WithCancel(context.Background())
+		r := &cancelAfter{r: NewReader(ctx, pieces, dirOpener(out)), n: after, cancel: cancel}
+		dst := t.TempDir()
+		start := time.Now()
+		_, err := Extract(ctx, r, dst, ExtractOptions{})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("canceled after %d bytes: err = %v", after, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("canceled after %d bytes: took %v", after, d)
+		}
+		checkTreeSubset(t, src, filepath.Join(dst, archiveName(src)))
+		cancel()
+	}
+	checkGoroutines(t, before)
+}
+
+// cancelAfter cancels a context once n bytes were read through it.
+type cancelAfter struct {
+	r      io.Reader
+	n      int64
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		c.cancel()
+	}
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
+	return n, err
+}
+
+// checkTreeSubset checks that every regular file under got is complete: the
+// same as in want.
+func checkTreeSubset(t *testing.T, want, got string) {
+	t.Helper()
+	filepath.WalkDir(got, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(got, p)
+		wb, _ := os.ReadFile(filepath.Join(want, rel))
+		if gb, _ := os.ReadFile(p); !bytes.Equal(wb, gb) {
+			t.Errorf("%s: %d bytes of %d", rel, len(gb), len(wb))
+		}
+		return nil
+	})
+}
+
+// checkComplete checks that the files under each folder of dir hold its body.
+func checkComplete(t *testing.T, dir string, bodies map[string]string) {
+	t.Helper()
+	for folder, body := range bodies {
+		entries, _ := os.ReadDir(filepath.Join(dir, folder))
+		for _, e := range entries {
+			if b, err := os.ReadFile(filepath.Join(dir, folder, e.Name())); err != nil || string(b) != body {
+				t.Errorf("%s/%s holds %.20q, %v", folder, e.Name(), b, err)
+			}
+		}
+	}
+}
+
+// checkGoroutines waits a little for the goroutines to be back to before.
+func checkGoroutines(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before, %d after", before, n)
+	}
+}
+
+func TestExtractDigestErrorOfLargeFile(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	buildWideTree(t, src)
+	out, pieces := writeArchive(t, src)
+	last := pieces[len(pieces)-1].Name
+	flipByte(last, 10)(t, out)
+	before := runtime.NumGoroutine()
+	dst := t.TempDir()
+	_, err := Extract(context.Background(), NewReader(context.Background(), pieces, dirOpener(out)), dst, ExtractOptions{})
+	var de *DigestError
+	if !errors.As(err, &de) || de.Piece != last {
+		t.Errorf("err = %v, want a digest error on %s", err, last)
+	}
+	checkGoroutines(t, before)
 }
