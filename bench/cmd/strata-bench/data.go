@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 )
 
 // The data scenarios P1–P4. With peers false only strata runs (the second
@@ -187,10 +188,11 @@ func (b *bench) finish(r *result, cs []*contender, peers bool, targets map[strin
 }
 
 // p4 restores a snapshot. Every run restores into a directory of its own,
-// and the runs' directories are removed only once the scenario is over: on an
-// ext4 without a journal (like this machine's), the inode allocator avoids
-// inodes freed in the last minute, and creating a tree right after deleting
-// one as large costs O(n²) — 12 s instead of 2.5 s for 14,558 files.
+// and the runs' directories are removed only once the whole bench is over
+// (removeRestores): on an ext4 without a journal (like this machine's), the
+// inode allocator avoids inodes freed in the last minutes, and creating a tree
+// soon after deleting one as large costs O(n²) — 12 s instead of 2.5 s for
+// 14,558 files.
 func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 	r := &result{ID: "P4", Title: "restore a snapshot", Available: true, Corpus: c.Bytes,
 		Target: "≤ 1.1 vs zstd -d|tar -x; ≤ 0.5 vs restic restore"}
@@ -203,11 +205,10 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 		return nil, err
 	}
 	w := filepath.Join(b.work, "p4")
-	runs := filepath.Join(w, "runs")
-	if err := b.chain(wipe(runs), func() error { return os.MkdirAll(runs, 0o755) }); err != nil {
-		return nil, err
+	runs := filepath.Join(w, fmt.Sprintf("runs-%d-%d", os.Getpid(), c.Bytes))
+	if err := needFree(w, int64(b.rounds+1)*3*c.Bytes); err != nil {
+		return nil, fmt.Errorf("P4 keeps every restore until the bench ends: %w", err)
 	}
-	defer os.RemoveAll(runs)
 	fresh := newFreshDirs(runs)
 	to := fresh.current
 	check := func() error { return sameSize(c, filepath.Join(to(), c.Dir)) }
@@ -242,9 +243,35 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 	}
 	r, err = b.finish(r, cs, peers, map[string]float64{"zstd -d|tar -x": 1.1, "restic restore": 0.5}, pieces)
 	if err == nil {
-		r.note("every run restores into a new directory; they are deleted after the scenario (deleting one right before a run slows file creation on this ext4)")
+		r.note("every run restores into a new directory; they are deleted when the bench ends (deleting a tree right before a run slows file creation on this ext4)")
 	}
 	return r, err
+}
+
+// removeRestores deletes the directories P4 restored into, of this run and
+// of any earlier one that was interrupted.
+func (b *bench) removeRestores() {
+	dirs, _ := filepath.Glob(filepath.Join(b.work, "p4", "runs-*"))
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			logf("removing %s: %v", d, err)
+		}
+	}
+}
+
+// needFree fails unless the file system holding dir has n bytes free.
+func needFree(dir string, n int64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return err
+	}
+	if free := int64(st.Bavail) * st.Bsize; free < n {
+		return fmt.Errorf("%s has %s free, %s needed; free some space or use a smaller SIZE", dir, human(free), human(n))
+	}
+	return nil
 }
 
 // freshDirs names a new, not yet existing directory under root per run.

@@ -54,6 +54,7 @@ func run1(o options) error {
 		return err
 	}
 	defer b.ssh.stop()
+	defer b.removeRestores()
 	rep := newReport(o, sizes)
 	want := func(id string) bool {
 		return o.only == "" || strings.Contains(","+strings.ToUpper(o.only)+",", ","+id+",")
