@@ -43,10 +43,7 @@ func checkHostKeys(c Config, info *fs.RegInfo, name string, params configmap.Sim
 		params["known_hosts_file"] = "none" // rclone's explicit opt-out
 		return nil
 	}
-	if strings.HasPrefix(name, ":") {
-		name = ""
-	}
-	m := fs.ConfigMap(info.Prefix, info.Options, name, params)
+	m := fs.ConfigMap(info.Prefix, info.Options, configName(name), params)
 	for _, k := range hostKeyOptions {
 		if v, ok := m.Get(k); ok && v != "" && v != "false" {
 			return nil

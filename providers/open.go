@@ -48,6 +48,7 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	if err != nil {
 		return fail(hinted(err))
 	}
+	primeHashes(f)
 	s := newStore(c.Name, f, red, c.CryptPassword != "")
 	s.cfg = ctx
 	if info.Name == "local" {
@@ -56,6 +57,16 @@ func Open(ctx context.Context, c Config) (Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// primeHashes asks the remote under crypt once which checksums it has,
+// before the store is shared: crypt asks on every write, and rclone's SFTP
+// backend caches the answer without a lock. (With strata's SFTP defaults
+// the answer costs nothing.)
+func primeHashes(f fs.Fs) {
+	if unwrap := f.Features().UnWrap; unwrap != nil {
+		_ = unwrap().Hashes()
+	}
 }
 
 // secretsOf lists what must never be printed for c: option values, crypt
@@ -142,6 +153,7 @@ func buildRemote(c Config) (string, *fs.RegInfo, error) {
 		if err := checkHostKeys(c, info, parsed.Name, params); err != nil {
 			return "", nil, err
 		}
+		setSFTPDefaults(info, parsed.Name, params)
 	}
 	root := asDir(parsed.Path)
 	var remote string

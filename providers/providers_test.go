@@ -239,12 +239,14 @@ func TestFailedWriteLeavesNothingOnDisk(t *testing.T) {
 func TestCancelledWriteLeavesNothing(t *testing.T) {
 	dir := root(t)
 	s := open(t, providers.Config{Remote: dir})
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &cancelAfter{cancel: cancel, n: 1 << 20}
-	if _, err := s.Write(ctx, "f", r, -1); err == nil {
-		t.Fatal("cancelled write succeeded")
+	for _, size := range []int64{-1, 8 << 20} { // a stream; a copy, read ahead
+		ctx, cancel := context.WithCancel(context.Background())
+		r := &cancelAfter{cancel: cancel, n: 1 << 20}
+		if _, err := s.Write(ctx, "f", r, size); err == nil {
+			t.Fatalf("cancelled write (size %d) succeeded", size)
+		}
+		providertest.CheckSizes(t, s, map[string]int64{})
 	}
-	providertest.CheckSizes(t, s, map[string]int64{})
 }
 
 // cancelAfter cancels its context after n bytes, then keeps giving data.

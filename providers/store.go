@@ -15,6 +15,8 @@ import (
 
 	"github.com/rclone/rclone/backend/crypt"
 	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/asyncreader"
+	"github.com/rclone/rclone/fs/hash"
 	"github.com/rclone/rclone/fs/object"
 	"github.com/rclone/rclone/fs/operations"
 	"github.com/rclone/rclone/fs/walk"
@@ -226,9 +228,14 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (i
 	if s.rename {
 		target = tempName(p)
 	}
-	o, err := s.put(ctx, target, cr, size)
+	in, stop := readAhead(ctx, cr, size)
+	o, err := s.put(ctx, target, in, size)
+	stop()
 	if err == nil {
 		err = checkSize(cr, size)
+	}
+	if err == nil {
+		err = checkStored(o, size)
 	}
 	if err == nil && s.rename {
 		err = s.finalize(ctx, o, p)
@@ -256,10 +263,13 @@ func (s *store) finalize(ctx context.Context, o fs.Object, p string) error {
 	return nil
 }
 
-// put uploads r to p (no temporary name).
+// put uploads r to p (no temporary name). It gives the backend no
+// checksums (strata hashes on its own), and an empty set rather than nil:
+// with nil rclone asks the backend which checksums it supports, which on
+// SFTP may run commands on the server.
 func (s *store) put(ctx context.Context, p string, r io.Reader, size int64) (fs.Object, error) {
 	now := time.Now()
-	info := object.NewStaticObjectInfo(p, now, size, true, nil, s.f)
+	info := object.NewStaticObjectInfo(p, now, size, true, map[hash.Type]string{}, s.f)
 	if size >= 0 {
 		return s.f.Put(ctx, r, info)
 	}
@@ -267,6 +277,26 @@ func (s *store) put(ctx context.Context, p string, r io.Reader, size int64) (fs.
 		return putStream(ctx, r, info)
 	}
 	return operations.Rcat(ctx, s.f, p, io.NopCloser(r), now, nil)
+}
+
+// readAheadBuffers is how many 1 MiB buffers a large write reads ahead.
+const readAheadBuffers = 4
+
+// readAhead reads r ahead in its own goroutine when the write is large and
+// of known size (a copy; a stream of unknown size comes from a producer
+// running on its own already), so that what the caller chained onto r
+// (reading the source, hashing it) runs alongside the upload (encrypting,
+// sending) instead of taking turns with it. stop ends the reading ahead;
+// call it once the upload is over, before looking at r again.
+func readAhead(ctx context.Context, r io.Reader, size int64) (io.Reader, func()) {
+	if size <= asyncreader.BufferSize {
+		return r, func() {}
+	}
+	a, err := asyncreader.New(ctx, io.NopCloser(r), readAheadBuffers)
+	if err != nil {
+		return r, func() {}
+	}
+	return a, a.Abandon
 }
 
 // removeQuietly deletes what a failed write may have left at p, even when
@@ -332,6 +362,16 @@ func checkSize(cr *countingReader, size int64) error {
 		return fmt.Errorf("source has more than the expected %d bytes", size)
 	}
 	return fmt.Errorf("wrote %d bytes, expected %d", cr.n, size)
+}
+
+// checkStored fails when the backend reports a size other than the known
+// size for what it stored: a server that dropped part of a write. (SFTP
+// reports the size it read back after the upload; -1 is unknown.)
+func checkStored(o fs.Object, size int64) error {
+	if size < 0 || o == nil || o.Size() < 0 || o.Size() == size {
+		return nil
+	}
+	return fmt.Errorf("stored %d bytes, expected %d", o.Size(), size)
 }
 
 func (s *store) Copy(ctx context.Context, src Store, srcPath, dstPath string) error {

@@ -1,0 +1,124 @@
+package providers
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rclone/rclone/fs"
+	"github.com/rclone/rclone/fs/fspath"
+	"github.com/rclone/rclone/fs/hash"
+	"github.com/rclone/rclone/fs/object"
+
+	"github.com/stratabackup/strata/internal/testservers"
+)
+
+// sftpParams builds the remote of c and returns its connection-string
+// parameters.
+func sftpParams(t *testing.T, c Config) map[string]string {
+	t.Helper()
+	c.InsecureSkipHostKey = true
+	setup()
+	if err := loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	remote, _, err := buildRemote(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := fspath.Parse(remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parsed.Config
+}
+
+func TestSFTPDefaults(t *testing.T) {
+	t.Setenv("RCLONE_CONFIG", filepath.Join(t.TempDir(), "rclone.conf"))
+	got := sftpParams(t, Config{Remote: ":sftp,host=backup.example.org:/v01"})
+	info, err := fs.Find("sftp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range sftpDefaults {
+		if info.Options.Get(k) == nil {
+			t.Errorf("rclone's sftp backend has no option %q", k)
+		}
+		if got[k] != want {
+			t.Errorf("%s = %q, want the default %q", k, got[k], want)
+		}
+	}
+}
+
+// TestSFTPDefaultsGiveWay checks that a value set anywhere for the remote
+// wins over strata's default.
+func TestSFTPDefaultsGiveWay(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "rclone.conf")
+	text := "[box]\ntype = sftp\nhost = backup.example.org\nshell_type = powershell\n"
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RCLONE_CONFIG", conf)
+	tests := []struct {
+		name string
+		c    Config
+	}{
+		{"destination options", Config{Remote: ":sftp,host=h:/v01", Options: map[string]string{"shell_type": "none"}}},
+		{"connection string", Config{Remote: ":sftp,host=h,shell_type=none:/v01"}},
+		{"rclone.conf", Config{Remote: "box:/v01"}},
+	}
+	for _, tt := range tests {
+		got := sftpParams(t, tt.c)
+		if v, ok := got["shell_type"]; ok && v != "none" {
+			t.Errorf("%s: shell_type = %q, overriding the remote's own", tt.name, v)
+		}
+		if got["disable_hashcheck"] != "true" {
+			t.Errorf("%s: the other default is lost: %v", tt.name, got)
+		}
+	}
+	t.Setenv("RCLONE_SFTP_DISABLE_HASHCHECK", "false")
+	if got := sftpParams(t, Config{Remote: ":sftp,host=h:/v01"}); got["disable_hashcheck"] != "" {
+		t.Errorf("environment: disable_hashcheck = %q, overriding RCLONE_SFTP_DISABLE_HASHCHECK", got["disable_hashcheck"])
+	}
+}
+
+// TestSFTPDefaultsReachBackend opens real SFTP stores and asks the backend
+// which checksums it offers: none with the defaults (no command run on the
+// server), MD5 once the user turns hash checks back on, none again when the
+// user also says the server has no shell.
+func TestSFTPDefaultsReachBackend(t *testing.T) {
+	srv := testservers.StartSFTP(t)
+	tests := []struct {
+		opts    map[string]string
+		wantMD5 bool
+	}{
+		{nil, false},
+		{map[string]string{"disable_hashcheck": "false"}, true},
+		{map[string]string{"disable_hashcheck": "false", "shell_type": "none"}, false},
+	}
+	for _, tt := range tests {
+		c := Config{Name: "sftp", Remote: srv.Remote("defaults"), Options: srv.Options(),
+			KnownHostsFile: srv.KnownHosts, Timeout: 10 * time.Second}
+		for k, v := range tt.opts {
+			c.Options[k] = v
+		}
+		st, err := Open(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.(*store).f.Hashes().Contains(hash.MD5); got != tt.wantMD5 {
+			t.Errorf("options %v: backend offers MD5 = %v, want %v", tt.opts, got, tt.wantMD5)
+		}
+	}
+}
+
+func TestCheckStored(t *testing.T) {
+	o := object.NewMemoryObject("f", time.Now(), []byte("abc"))
+	for size, ok := range map[int64]bool{3: true, -1: true, 4: false, 2: false} {
+		if err := checkStored(o, size); (err == nil) != ok {
+			t.Errorf("checkStored(3 bytes, %d) = %v", size, err)
+		}
+	}
+}
