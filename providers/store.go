@@ -282,13 +282,33 @@ func (s *store) put(ctx context.Context, p string, r io.Reader, size int64) (fs.
 // readAheadBuffers is how many 1 MiB buffers a large write reads ahead.
 const readAheadBuffers = 4
 
+// streamBuffer is the buffer a stream of unknown size is written through.
+const streamBuffer = 1 << 20
+
+// bufferedStream is a stream whose WriteTo copies through a streamBuffer:
+// io.Copy prefers it to the destination's ReadFrom (which for a local file
+// reads 32 KiB at a time).
+type bufferedStream struct{ r io.Reader }
+
+func (b bufferedStream) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+func (b bufferedStream) WriteTo(w io.Writer) (int64, error) {
+	return io.CopyBuffer(struct{ io.Writer }{w}, b.r, make([]byte, streamBuffer))
+}
+
 // readAhead reads r ahead in its own goroutine when the write is large and
 // of known size (a copy; a stream of unknown size comes from a producer
 // running on its own already), so that what the caller chained onto r
 // (reading the source, hashing it) runs alongside the upload (encrypting,
 // sending) instead of taking turns with it. stop ends the reading ahead;
 // call it once the upload is over, before looking at r again.
+//
+// A stream (size < 0) goes through a 1 MiB buffer instead: backends that
+// io.Copy it (local files) then write it in 1 MiB writes, not 32 KiB ones.
 func readAhead(ctx context.Context, r io.Reader, size int64) (io.Reader, func()) {
+	if size < 0 {
+		return bufferedStream{r}, func() {}
+	}
 	if size <= asyncreader.BufferSize {
 		return r, func() {}
 	}
