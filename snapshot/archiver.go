@@ -28,33 +28,34 @@ type archiver struct {
 	summary  SourceSummary
 	warnings []string
 
-	next func() (walkEntry, bool) // the walk, pulled one entry at a time
-	stop func()
-	pend bytes.Buffer // encoded headers, padding or the trailer, not yet read
-	file *os.File     // the regular file whose content is being read
-	path string       // its local path
-	size int64        // its size in the header
-	left int64        // bytes of its content still to read
-	pad  int64        // zero bytes still owed: a shrunk file's tail
-	done bool
+	ahead *prefetcher  // the walk, with files opened and small ones read
+	pend  bytes.Buffer // encoded headers, padding or the trailer, not yet read
+	file  *os.File     // the regular file whose content is being read
+	path  string       // its local path
+	size  int64        // its size in the header
+	left  int64        // bytes of its content still to read
+	pad   int64        // zero bytes still owed: a shrunk file's tail
+	done  bool
 }
 
-// walkEntry is one walked path, or a walk error.
+// walkEntry is one walked path, a walk error, or a warning about a path
+// that vanished while walked.
 type walkEntry struct {
 	path, name string
 	d          fs.DirEntry
 	err        error
+	warning    string
 }
 
 func newArchiver(ctx context.Context, src Source) *archiver {
 	a := &archiver{ctx: ctx, src: src, exclude: excluder{src.Exclude}}
-	a.next, a.stop = iter.Pull(a.walkAll())
+	a.ahead = newPrefetcher(ctx, a.walkAll())
 	return a
 }
 
 // close stops the walk and closes the open file, if any.
 func (a *archiver) close() {
-	a.stop()
+	a.ahead.stop()
 	if a.file != nil {
 		a.file.Close()
 		a.file = nil
@@ -91,7 +92,9 @@ func (a *archiver) walk(root string, name func(string) string, skip func(string)
 				return nil
 			}
 			more = yield(walkEntry{path: p, name: n, d: d})
-		} else if err = a.walkError(p, root, err); err != nil {
+		} else if p != root && errors.Is(err, fs.ErrNotExist) {
+			more = yield(walkEntry{warning: fmt.Sprintf("%s: vanished while archiving", p)})
+		} else {
 			more = yield(walkEntry{path: p, err: err})
 		}
 		if !more {
@@ -142,16 +145,23 @@ func (a *archiver) Read(p []byte) (int, error) {
 // advance queues the next entry's header (and opens its file), or the
 // archive's trailer after the last one.
 func (a *archiver) advance() error {
-	e, ok := a.next()
-	if !ok {
+	it, ok := a.ahead.next()
+	switch {
+	case !ok && a.ctx.Err() != nil:
+		return a.ctx.Err()
+	case !ok:
 		a.done = true
 		a.summary.Hooks = hookNames(a.src.Extra)
 		return tar.NewWriter(&a.pend).Close() // two zero blocks
+	case it.warning != "":
+		a.warn("%s", it.warning)
+		return nil
+	case it.walkEntry.err != nil:
+		return it.walkEntry.err
+	case it.ready != nil && it.d.Type().IsRegular():
+		return a.addFile(it)
 	}
-	if e.err != nil {
-		return e.err
-	}
-	return a.add(e.path, e.name, e.d)
+	return a.add(it.path, it.name, it.d)
 }
 
 // walkError turns a vanished entry into a warning; other errors stop the walk.
@@ -177,8 +187,10 @@ func (a *archiver) add(p, name string, d fs.DirEntry) error {
 		return a.walkError(p, "", err)
 	}
 	switch mode := fi.Mode(); {
-	case mode.IsRegular():
-		return a.addFile(p, name)
+	case mode.IsRegular(): // a file since it was walked; not worth reading ahead
+		it := &item{walkEntry: walkEntry{path: p, name: name}}
+		it.open()
+		return a.addFile(it)
 	case mode.IsDir():
 		a.summary.Dirs++
 		return a.header(fi, name+"/", "", 0)
@@ -216,32 +228,45 @@ func (a *archiver) header(fi fs.FileInfo, name, link string, size int64) error {
 	return tar.NewWriter(&a.pend).WriteHeader(hdr)
 }
 
-// addFile queues a regular file, sized as it is when opened. If it then
-// shrinks, the entry is padded with zeros; if it grows, it is cut at the
-// header's size: either way the archive stays valid, with a warning.
-func (a *archiver) addFile(p, name string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return a.walkError(p, "", err)
+// addFile queues a regular file, opened (and if small, read) ahead, sized
+// as it was when opened. If it then shrinks, the entry is padded with zeros;
+// if it grows, it is cut at the header's size: either way the archive stays
+// valid, with a warning.
+func (a *archiver) addFile(it *item) error {
+	if it.err != nil {
+		if it.file != nil {
+			it.file.Close()
+		}
+		return a.walkError(it.path, "", it.err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	if !fi.Mode().IsRegular() { // replaced since listed
-		f.Close()
-		a.warn("%s: no longer a regular file, skipped", p)
+	if !it.fi.Mode().IsRegular() { // replaced since listed
+		it.file.Close()
+		a.warn("%s: no longer a regular file, skipped", it.path)
 		return nil
 	}
-	if err := a.header(fi, name, "", fi.Size()); err != nil {
-		f.Close()
+	size := it.fi.Size()
+	if err := a.header(it.fi, it.name, "", size); err != nil {
+		if it.file != nil {
+			it.file.Close()
+		}
 		return err
 	}
 	a.summary.Files++
-	a.summary.Bytes += fi.Size()
-	a.file, a.path, a.size, a.left = f, p, fi.Size(), fi.Size()
-	return a.endFile() // an empty file ends at once
+	a.summary.Bytes += size
+	if it.file != nil {
+		a.file, a.path, a.size, a.left = it.file, it.path, size, size
+		return a.endFile() // an empty file ends at once
+	}
+	a.pend.Write(it.data)
+	if n := int64(len(it.data)); n < size {
+		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", it.path, size, n)
+		a.pend.Write(make([]byte, size-n))
+	}
+	if it.grew {
+		a.warn("%s: grew while read; archived its first %d bytes", it.path, size)
+	}
+	a.padEntry(size)
+	return nil
 }
 
 // readFile reads the current file's content into p, at most what is left.
@@ -273,10 +298,16 @@ func (a *archiver) endFile() error {
 	}
 	a.file.Close()
 	a.file = nil
-	if r := a.size % blockSize; r != 0 {
+	a.padEntry(a.size)
+	return nil
+}
+
+// padEntry queues the zeros after an entry of size bytes up to the next
+// 512-byte block.
+func (a *archiver) padEntry(size int64) {
+	if r := size % blockSize; r != 0 {
 		a.pend.Write(make([]byte, blockSize-r))
 	}
-	return nil
 }
 
 // blockSize is tar's block: every entry's content is padded to a multiple.

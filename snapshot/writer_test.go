@@ -359,9 +359,63 @@ func BenchmarkWrite(b *testing.B) {
 	}
 }
 
+// TestWriteManySmallFiles archives files around the read-ahead's size
+// limit and tar's block size, many more than the read-ahead window, and
+// restores them identical.
+func TestWriteManySmallFiles(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	sizes := []int{0, 1, 511, 512, 513, smallFile - 1, smallFile, smallFile + 1, 3 * smallFile}
+	for i := range 3 * prefetchWindow {
+		size := sizes[i%len(sizes)]
+		writeFile(t, filepath.Join(src, fmt.Sprintf("d%d", i%7), fmt.Sprintf("f%04d", i)), randomBytes(t, size), 0o640)
+	}
+	out := t.TempDir()
+	res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{}, dirSink(out))
+	mustDo(t, err)
+	if res.Summary.Files != 3*prefetchWindow || len(res.Warnings) != 0 {
+		t.Errorf("summary %+v, warnings %q", res.Summary, res.Warnings)
+	}
+	dst := t.TempDir()
+	r := NewReader(context.Background(), res.Pieces, dirOpener(out))
+	_, err = Extract(context.Background(), r, dst, ExtractOptions{})
+	mustDo(t, err)
+	mustDo(t, r.Close())
+	compareTrees(t, src, filepath.Join(dst, archiveName(src)))
+}
+
+// TestReadAheadSizeChanges archives small files read ahead whose content
+// no longer matches their size: the entry is padded or cut, with a warning.
+func TestReadAheadSizeChanges(t *testing.T) {
+	for _, tc := range []struct {
+		size int64
+		data string
+		grew bool
+		want string
+	}{{8, "12345", false, "12345\x00\x00\x00"}, {3, "123", true, "123"}, {5, "12345", false, "12345"}} {
+		a := newArchiver(context.Background(), Source{})
+		it := &item{walkEntry: walkEntry{path: "/f", name: "f"}, fi: fileInfo{"f", tc.size}, data: []byte(tc.data), grew: tc.grew}
+		mustDo(t, a.addFile(it))
+		var b bytes.Buffer
+		_, err := io.Copy(&b, a)
+		a.close()
+		mustDo(t, err)
+		tr := tar.NewReader(&b)
+		_, err = tr.Next()
+		mustDo(t, err)
+		got, err := io.ReadAll(tr)
+		mustDo(t, err)
+		if string(got) != tc.want || (len(a.warnings) == 1) != (tc.size != 5) {
+			t.Errorf("size %d: got %q, warnings %v", tc.size, got, a.warnings)
+		}
+	}
+}
+
 func TestWriteLeavesNoGoroutines(t *testing.T) {
 	src := t.TempDir()
 	writeFile(t, filepath.Join(src, "big"), randomBytes(t, 1<<20), 0o644)
+	for i := range 2 * prefetchWindow { // more than the read-ahead holds
+		writeFile(t, filepath.Join(src, "small", fmt.Sprint(i)), []byte("x"), 0o644)
+	}
 	before := runtime.NumGoroutine()
 	failing := func(ctx context.Context, name string, r io.Reader) error {
 		io.CopyN(io.Discard, r, 100)
