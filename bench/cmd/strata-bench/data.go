@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 )
 
@@ -80,7 +81,7 @@ tier "local" {
 				},
 			})
 	}
-	s, err := alternate(b.rounds, cs...)
+	s, err := alternate(b.rounds, warming(cs, c.Dir)...)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ func (b *bench) p3(c *corpus, peers bool) (*result, error) {
 			cmd:  func() *exec.Cmd { return command(nil, "openssl", append([]string{"dgst", "-sha256"}, pieces...)...) },
 		})
 	}
-	return b.finish(r, cs, peers, map[string]float64{"openssl dgst -sha256": 1.1}, pieces)
+	return b.finish(r, warming(cs, pieces...), peers, map[string]float64{"openssl dgst -sha256": 1.1}, pieces)
 }
 
 // finish times cs and compares.
@@ -241,7 +242,8 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 				after: check,
 			})
 	}
-	r, err = b.finish(r, cs, peers, map[string]float64{"zstd -d|tar -x": 1.1, "restic restore": 0.5}, pieces)
+	inputs := append(slices.Clone(pieces), filepath.Join(w, "restic-repo"))
+	r, err = b.finish(r, warming(cs, inputs...), peers, map[string]float64{"zstd -d|tar -x": 1.1, "restic restore": 0.5}, pieces)
 	if err == nil {
 		r.note("every run restores into a new directory; they are deleted when the bench ends (deleting a tree right before a run slows file creation on this ext4)")
 	}

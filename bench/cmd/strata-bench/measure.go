@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +25,43 @@ type contender struct {
 	cmd func() *exec.Cmd
 	// after runs untimed after each run (e.g. check and record sizes).
 	after func() error
+	// warm lists the inputs read into the page cache before each run: this
+	// machine pages out cache that went unread for about a minute.
+	warm []string
+}
+
+// warming sets the inputs every contender reads before each run.
+func warming(cs []*contender, paths ...string) []*contender {
+	for _, c := range cs {
+		c.warm = paths
+	}
+	return cs
+}
+
+// warmCache reads every regular file under paths.
+func warmCache(paths []string) error {
+	buf := make([]byte, 1<<20)
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return nil // an input of a peer that does not run
+			}
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("warm the page cache: %w", err)
+		}
+	}
+	return nil
 }
 
 // sample is one timed run.
@@ -79,6 +120,9 @@ func timeRun(c *contender) (sample, error) {
 			return sample{}, fmt.Errorf("%s: prepare: %w", c.name, err)
 		}
 	}
+	if err := warmCache(c.warm); err != nil {
+		return sample{}, err
+	}
 	cmd, rssFile, err := underTime(c.cmd())
 	if err != nil {
 		return sample{}, err
@@ -86,6 +130,10 @@ func timeRun(c *contender) (sample, error) {
 	defer os.Remove(rssFile)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	// What the previous run wrote is flushed to disk first: otherwise the
+	// kernel's write-back of it (gigabytes at the default size) competes
+	// with this run for the two cores.
+	syscall.Sync()
 	start := time.Now()
 	err = cmd.Run()
 	wall := time.Since(start).Seconds()

@@ -41,7 +41,7 @@ func (b *bench) p2(c *corpus, peers bool) (*result, error) {
 	if peers {
 		cs = append(cs, b.p2Peers(w, dir)...)
 	}
-	r, err = b.finish(r, cs, peers, map[string]float64{"rclone copy": 1.0, "scp": 1.0}, pieces)
+	r, err = b.finish(r, warming(cs, dir), peers, map[string]float64{"rclone copy": 1.0, "scp": 1.0}, pieces)
 	if err == nil && peers {
 		r.note("rclone copy runs with its defaults, which include a remote md5sum of what it wrote; strata hashes what it reads and checks the size written")
 	}
