@@ -92,8 +92,8 @@ func (a *archiver) walk(root string, name func(string) string, skip func(string)
 				return nil
 			}
 			more = yield(walkEntry{path: p, name: n, d: d})
-		} else if p != root && errors.Is(err, fs.ErrNotExist) {
-			more = yield(walkEntry{warning: fmt.Sprintf("%s: vanished while archiving", p)})
+		} else if vanished(p, root, err) {
+			more = yield(walkEntry{warning: vanishedWarning(p)})
 		} else {
 			more = yield(walkEntry{path: p, err: err})
 		}
@@ -158,7 +158,7 @@ func (a *archiver) advance() error {
 		return nil
 	case it.walkEntry.err != nil:
 		return it.walkEntry.err
-	case it.ready != nil && it.d.Type().IsRegular():
+	case it.d.Type().IsRegular():
 		return a.addFile(it)
 	}
 	return a.add(it.path, it.name, it.d)
@@ -166,12 +166,20 @@ func (a *archiver) advance() error {
 
 // walkError turns a vanished entry into a warning; other errors stop the walk.
 func (a *archiver) walkError(p, root string, err error) error {
-	if p != root && errors.Is(err, fs.ErrNotExist) {
-		a.warn("%s: vanished while archiving", p)
+	if vanished(p, root, err) {
+		a.warn("%s", vanishedWarning(p))
 		return nil
 	}
 	return err
 }
+
+// vanished says whether err means that p, below root, was deleted since
+// its directory was listed: a warning, not an error.
+func vanished(p, root string, err error) bool {
+	return p != root && errors.Is(err, fs.ErrNotExist)
+}
+
+func vanishedWarning(p string) string { return p + ": vanished while archiving" }
 
 func (a *archiver) warn(format string, args ...any) {
 	a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
