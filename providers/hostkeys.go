@@ -10,6 +10,7 @@ import (
 
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/config/configmap"
+	"github.com/rclone/rclone/fs/fspath"
 	"github.com/rclone/rclone/lib/env"
 )
 
@@ -43,14 +44,83 @@ func checkHostKeys(c Config, info *fs.RegInfo, name string, params configmap.Sim
 		params["known_hosts_file"] = "none" // rclone's explicit opt-out
 		return nil
 	}
-	m := fs.ConfigMap(info.Prefix, info.Options, configName(name), params)
-	for _, k := range hostKeyOptions {
-		if v, ok := m.Get(k); ok && v != "" && v != "false" {
-			return nil
-		}
+	if hasHostKeyCheck(info, name, params) {
+		return nil
 	}
 	return ErrNoHostKeyCheck
 }
+
+// hasHostKeyCheck says whether the SFTP remote's own configuration (its
+// parameters, rclone.conf section, environment) checks host keys.
+func hasHostKeyCheck(info *fs.RegInfo, name string, params configmap.Simple) bool {
+	m := fs.ConfigMap(info.Prefix, info.Options, configName(name), params)
+	for _, k := range hostKeyOptions {
+		if v, ok := m.Get(k); ok && v != "" && v != "false" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkWrappedHostKeys checks the host-key setting of an SFTP remote that
+// another remote wraps (a crypt, alias, chunker… section of rclone.conf whose
+// `remote` names it). The destination's known_hosts and
+// insecure_skip_host_key cannot reach such a remote: its own section must
+// say how to check the server.
+func checkWrappedHostKeys(info *fs.RegInfo, name string, params configmap.Simple) error {
+	inner, innerName, innerParams, ok := wrappedSFTP(info, name, params)
+	if !ok || hasHostKeyCheck(inner, innerName, innerParams) {
+		return nil
+	}
+	return &wrappedHostKeyError{outer: name, inner: innerName}
+}
+
+// maxWrapDepth bounds how many wrapping remotes are followed.
+const maxWrapDepth = 8
+
+// wrappedSFTP follows the `remote` option of wrapping backends down to the
+// remote they wrap, and returns it when it is an SFTP remote.
+func wrappedSFTP(info *fs.RegInfo, name string, params configmap.Simple) (*fs.RegInfo, string, configmap.Simple, bool) {
+	for range maxWrapDepth {
+		if info.Options.Get("remote") == nil {
+			return nil, "", nil, false
+		}
+		inner, ok := fs.ConfigMap(info.Prefix, info.Options, configName(name), params).Get("remote")
+		if !ok || inner == "" {
+			return nil, "", nil, false
+		}
+		next, _, _, _, err := fs.ParseRemote(inner)
+		if err != nil {
+			return nil, "", nil, false
+		}
+		parsed, err := fspath.Parse(inner)
+		if err != nil {
+			return nil, "", nil, false
+		}
+		info, name, params = next, parsed.Name, parsed.Config
+		if info.Name == "sftp" {
+			return info, name, params, true
+		}
+	}
+	return nil, "", nil, false
+}
+
+// wrappedHostKeyError is ErrNoHostKeyCheck for an SFTP remote wrapped by
+// another one, saying which rclone.conf section to fix.
+type wrappedHostKeyError struct{ outer, inner string }
+
+func (e *wrappedHostKeyError) Error() string {
+	where := fmt.Sprintf("to its rclone.conf section [%s]", e.inner)
+	if configName(e.inner) == "" {
+		where = fmt.Sprintf("to its connection string in the remote of section [%s]", configName(e.outer))
+	}
+	return fmt.Sprintf("the SFTP server's host key would not be checked: remote %q wraps an SFTP remote "+
+		"whose configuration names no known_hosts_file; add known_hosts_file = ~/.ssh/known_hosts "+
+		"(a known_hosts file listing the server) %s", strings.TrimPrefix(e.outer, ":"), where)
+}
+
+// Is makes errors.Is(err, ErrNoHostKeyCheck) hold.
+func (e *wrappedHostKeyError) Is(target error) bool { return target == ErrNoHostKeyCheck }
 
 // hinted adds what an SSH host-key error means and what to do about it.
 func hinted(err error) error {

@@ -154,6 +154,8 @@ func buildRemote(c Config) (string, *fs.RegInfo, error) {
 			return "", nil, err
 		}
 		setSFTPDefaults(info, parsed.Name, params)
+	} else if err := checkWrappedHostKeys(info, parsed.Name, params); err != nil {
+		return "", nil, err
 	}
 	root := asDir(parsed.Path)
 	var remote string

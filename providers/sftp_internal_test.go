@@ -2,8 +2,11 @@ package providers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +122,42 @@ func TestCheckStored(t *testing.T) {
 	for size, ok := range map[int64]bool{3: true, -1: true, 4: false, 2: false} {
 		if err := checkStored(o, size); (err == nil) != ok {
 			t.Errorf("checkStored(3 bytes, %d) = %v", size, err)
+		}
+	}
+}
+
+// TestWrappedSFTPNeedsHostKeyCheck opens rclone.conf crypt remotes that
+// wrap an SFTP remote (directly, through another crypt, on the fly): without a host-key setting in the wrapped remote's own
+// configuration they are refused, naming the section to fix; with one they
+// are not.
+func TestWrappedSFTPNeedsHostKeyCheck(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "rclone.conf")
+	text := "[box]\ntype = sftp\nhost = backup.example.org\n\n" +
+		"[sealed]\ntype = crypt\nremote = box:/v01\npassword = " + obscured("secret") + "\n\n" +
+		"[double]\ntype = crypt\nremote = sealed:\npassword = " + obscured("secret") + "\n\n" +
+		"[fly]\ntype = crypt\nremote = :sftp,host=backup.example.org:/v01\npassword = " + obscured("secret") + "\n\n" +
+		"[checked]\ntype = sftp\nhost = backup.example.org\nknown_hosts_file = ~/.ssh/known_hosts\n\n" +
+		"[sealedchecked]\ntype = crypt\nremote = checked:/v01\npassword = " + obscured("secret") + "\n"
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RCLONE_CONFIG", conf)
+	setup()
+	if err := loadConfig(); err != nil {
+		t.Fatal(err)
+	}
+	for remote, want := range map[string]string{
+		"sealed:":        "section [box]",
+		"double:":        "section [box]",
+		"fly:":           "connection string in the remote of section [fly]",
+		"sealedchecked:": "",
+	} {
+		_, _, err := buildRemote(Config{Remote: remote})
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", remote, err)
+		case want != "" && (!errors.Is(err, ErrNoHostKeyCheck) || !strings.Contains(fmt.Sprint(err), want)):
+			t.Errorf("%s: error %v, want ErrNoHostKeyCheck naming %q", remote, err, want)
 		}
 	}
 }
