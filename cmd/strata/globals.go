@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 	"github.com/spf13/cobra"
 
+	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/spec"
 )
 
@@ -39,7 +40,7 @@ func (g *globals) addFlags(root *cobra.Command) {
 	f.StringVarP(&g.dir, "chdir", "C", ".", "load the configuration from `DIR` (every *.hcl file in it)")
 	f.BoolVar(&g.json, "json", false, "machine-readable JSON output")
 	f.StringVar(&g.nowFlag, "now", "", "act as if the time were `TIME` (RFC 3339), for what-if plans and tests")
-	f.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&g.logLevel, "log-level", "info", "log level: debug (with rclone's own messages, secrets redacted), info, warn, error")
 	f.BoolVar(&g.noColor, "no-color", false, "disable colors in the output")
 	f.StringArrayVar(&g.vars, "var", nil, "set a variable: `NAME=VALUE` (repeatable; overrides STRATA_VAR_NAME)")
 }
@@ -60,6 +61,9 @@ func (g *globals) setup(cmd *cobra.Command) error {
 	g.logger = log.NewWithOptions(g.stderr, log.Options{Level: level, ReportTimestamp: isTerminal(g.stderr)})
 	if !g.color {
 		g.logger.SetColorProfile(termenv.Ascii)
+	}
+	if level == log.DebugLevel {
+		providers.SetLogHandler(g.logger) // rclone's own messages, redacted
 	}
 	return nil
 }

@@ -645,6 +645,9 @@ tier "far" {
 			if !strings.Contains(all.String(), "AccessDenied") && !strings.Contains(all.String(), "unreachable") {
 				t.Errorf("the failing destination never came up; the test proves nothing:\n%s", all.String())
 			}
+			if !strings.Contains(all.String(), "Creating backend") {
+				t.Errorf("--log-level debug showed none of rclone's own messages, whose redaction this checks:\n%s", all.String())
+			}
 		})
 	}
 }
