@@ -43,7 +43,7 @@ func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 	}
 	m, err := e.writeArchive(ctx, res, app, dest, st, dir, extra)
 	if err != nil {
-		deleteQuietly(st, dir)
+		deleteQuietly(st, dir, err)
 		return err
 	}
 	res.Bytes = m.Size
@@ -129,7 +129,10 @@ func exists(ctx context.Context, st providers.Store, p string) bool {
 
 // deleteQuietly removes what a failed action left behind, even after the
 // apply was cancelled.
-func deleteQuietly(st providers.Store, dir string) {
+func deleteQuietly(st providers.Store, dir string, cause error) {
+	if providers.Unreachable(cause) {
+		return // the next apply cleans up
+	}
 	// Bounded short: when the server is gone, the next apply cleans up.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

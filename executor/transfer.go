@@ -83,13 +83,13 @@ func (e *Executor) transfer(ctx context.Context, res *Result) error {
 	}
 	if err := e.copyPieces(ctx, res, m, src, srcDir, dst, dstDir); err != nil {
 		if a.Kind == planner.Transfer {
-			deleteQuietly(dst, dstDir)
+			deleteQuietly(dst, dstDir, err)
 		}
 		return err
 	}
 	if err := commit(ctx, dst, dstDir, m, raw); err != nil {
 		if a.Kind == planner.Transfer {
-			deleteQuietly(dst, dstDir)
+			deleteQuietly(dst, dstDir, err)
 		}
 		return err
 	}

@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"errors"
+	"net"
 
 	"github.com/rclone/rclone/fs/fserrors"
 )
@@ -21,4 +22,13 @@ func IsRetryable(err error) bool {
 		return true
 	}
 	return fserrors.ShouldRetry(err)
+}
+
+// Unreachable says whether err means that the server could not be reached
+// at all (a connection refused or not made): there is nothing to tidy up on
+// it now, and trying would only wait through the same error again. What a
+// failed write left there is marked and cleaned up by a later apply.
+func Unreachable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

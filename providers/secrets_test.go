@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -129,6 +130,31 @@ func TestIsRetryable(t *testing.T) {
 	for _, tt := range tests {
 		if got := providers.IsRetryable(tt.err); got != tt.want {
 			t.Errorf("IsRetryable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestUnreachable dials a port nothing listens on, directly and through an
+// S3 store: both errors say the server cannot be reached; others do not.
+func TestUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, dialErr := net.Dial("tcp", addr)
+	s := open(t, providers.Config{Remote: ":s3,provider=Other,endpoint='http://" + addr + "',access_key_id=a,secret_access_key=b:bucket"})
+	_, writeErr := s.Write(context.Background(), "x", strings.NewReader("x"), 1)
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{dialErr, true}, {writeErr, true}, {fmt.Errorf("put: %w", dialErr), true},
+		{nil, false}, {io.ErrUnexpectedEOF, false}, {&net.OpError{Op: "read", Err: io.EOF}, false},
+	} {
+		if got := providers.Unreachable(tt.err); got != tt.want {
+			t.Errorf("Unreachable(%v) = %v, want %v", tt.err, got, tt.want)
 		}
 	}
 }

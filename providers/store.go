@@ -240,7 +240,7 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (i
 	if err == nil && s.rename {
 		err = s.finalize(ctx, o, p)
 	}
-	if err != nil {
+	if err != nil && !Unreachable(err) {
 		s.removeQuietly(ctx, target)
 	}
 	return cr.n, err
