@@ -102,14 +102,15 @@ func (ap *appPlan) purge(tp *tierPlan, lp *locPlan, c *Copy, producers []string)
 
 // verifies follows the tier's verify policy: with a `verify` block, every
 // healthy copy that is due is checked, and every copy the plan writes here is
-// checked after it is written. Without one, copies are never read back on a
-// schedule (DESIGN §4: the write itself hashes what it reads and checks the
-// size written) — but a repaired copy is always verified.
+// checked after it is written. Without one, apply reads no copy back (DESIGN
+// §4: the write itself hashes what it reads and checks the size written) —
+// but a repaired copy is always verified.
 func (ap *appPlan) verifies(tp *tierPlan, lp *locPlan) {
 	if lp.failed {
 		return
 	}
-	if tp.tier.Verify != nil {
+	policy := tp.tier.Verify != nil
+	if policy {
 		ap.dueVerifies(tp, lp)
 	}
 	for _, list := range [][]pendingCopy{lp.made, lp.incoming} {
@@ -117,7 +118,7 @@ func (ap *appPlan) verifies(tp *tierPlan, lp *locPlan) {
 			reason := "verify after write"
 			if p.kind == Repair {
 				reason = "verify after repair"
-			} else if tp.tier.Verify == nil {
+			} else if !policy {
 				continue
 			}
 			ap.verify(tp, lp, p.sec, p.isNew, dirOf(lp.appPath, p.sec, p.isNew), p.size, reason, []string{p.key})

@@ -111,9 +111,21 @@ func (b *bench) chain(steps ...func() error) error {
 }
 
 // origin makes, once per corpus, a strata snapshot of c in a local origin
-// tier at t0, for the scenarios that read one (P3 verify, P4 restore). The
+// tier at t0, for the scenarios that read one (P3 verify, P4 restore), and
+// returns its config directory, snapshot directory and data pieces. The
 // tier's verify policy makes a plan at t1 verify it.
-func (b *bench) origin(c *corpus) (cfg, dest string, err error) {
+func (b *bench) origin(c *corpus) (cfg, dir string, pieces []string, err error) {
+	cfg, dest, err := b.makeOrigin(c)
+	if err != nil {
+		return "", "", nil, err
+	}
+	dir, pieces, err = findSnapshot(dest)
+	return cfg, dir, pieces, err
+}
+
+// makeOrigin writes the origin's config and, unless there is one already,
+// its snapshot; it returns the config directory and the destination.
+func (b *bench) makeOrigin(c *corpus) (cfg, dest string, err error) {
 	w := filepath.Join(b.work, fmt.Sprintf("origin-%d", c.Bytes))
 	dest = filepath.Join(w, "dest")
 	cfg, err = config(filepath.Join(w, "config"), fmt.Sprintf(`
@@ -146,11 +158,7 @@ tier "local" {
 func (b *bench) p3(c *corpus, peers bool) (*result, error) {
 	r := &result{ID: "P3", Title: "verify a snapshot", Available: true, Corpus: c.Bytes,
 		Target: "≤ 1.1 vs openssl dgst -sha256 of the same pieces"}
-	cfg, dest, err := b.origin(c)
-	if err != nil {
-		return nil, err
-	}
-	dir, pieces, err := findSnapshot(dest)
+	cfg, dir, pieces, err := b.origin(c)
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +205,7 @@ func (b *bench) finish(r *result, cs []*contender, peers bool, targets map[strin
 func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 	r := &result{ID: "P4", Title: "restore a snapshot", Available: true, Corpus: c.Bytes,
 		Target: "≤ 1.1 vs zstd -d|tar -x; ≤ 0.5 vs restic restore"}
-	cfg, dest, err := b.origin(c)
-	if err != nil {
-		return nil, err
-	}
-	_, pieces, err := findSnapshot(dest)
+	cfg, _, pieces, err := b.origin(c)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +214,7 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 	if err := needFree(w, int64(b.rounds+1)*3*c.Bytes); err != nil {
 		return nil, fmt.Errorf("P4 keeps every restore until the bench ends: %w", err)
 	}
-	fresh := newFreshDirs(runs)
+	fresh := &freshDirs{root: runs}
 	to := fresh.current
 	check := func() error { return sameSize(c, filepath.Join(to(), c.Dir)) }
 	cs := []*contender{{
@@ -281,8 +285,6 @@ type freshDirs struct {
 	root string
 	n    int
 }
-
-func newFreshDirs(root string) *freshDirs { return &freshDirs{root: root} }
 
 // next moves on to the next directory.
 func (f *freshDirs) next() error { f.n++; return nil }
