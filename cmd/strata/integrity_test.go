@@ -556,53 +556,140 @@ func (r *rig) noPurge(res result, why string) {
 	}
 }
 
+// gatedHook makes the application's snapshot wait, inside its lease, until
+// the test creates the file "release": the first marker file "started" says
+// that an apply holds its leases. The wait is bounded (100 s).
+const gatedHook = `
+  hook "gate" {
+    command = ["sh", "-c", "touch '${path.config}/started'; i=0; while [ ! -e '${path.config}/release' ] && [ $i -lt 1000 ]; do sleep 0.1; i=$((i+1)); done"]
+  }
+`
+
+// TestConcurrentAppliesExactlyOneProceeds holds the property — never two
+// writers, never two snapshots — without depending on timing: the apply that
+// holds the leases is held inside its snapshot by a hook until the other one
+// has finished, so the other one always meets the lease.
 func TestConcurrentAppliesExactlyOneProceeds(t *testing.T) {
-	r := newRig(t, strings.Replace(rigHCL, `"64KiB"`, `"4MiB"`, 1), 48<<20)
-	r.snapshotDay(1)
-	sawLock, now := false, ""
-	for attempt := 1; attempt <= 3 && !sawLock; attempt++ {
-		now = day(attempt)
-		var cmds [2]*exec.Cmd
-		var outs [2]*bytes.Buffer
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		for i := range cmds {
-			cmds[i], _, outs[i] = r.command(ctx, nil, "apply", "--auto-approve", "--now", now)
+	hcl := strings.Replace(rigHCL, `"64KiB"`, `"4MiB"`, 1)
+	hcl = strings.Replace(hcl, "  source {\n    paths = [\"data\"]\n  }\n", "  source {\n    paths = [\"data\"]\n  }\n"+gatedHook, 1)
+	r := newRig(t, hcl, 1<<20)
+	gate := func(name string) string { return filepath.Join(r.dir, name) }
+
+	t.Run("second-while-first-holds", func(t *testing.T) {
+		r.snapshotDay(1)
+		first := r.start("apply", "--auto-approve", "--now", day(1))
+		r.waitFor(gate("started"), first)
+		second := r.run(nil, "apply", "--auto-approve", "--now", day(1))
+		r.write("release", nil)
+		firstRes := first.wait()
+		if firstRes.code != 0 {
+			t.Fatalf("the apply holding the leases: %s", firstRes)
 		}
-		for _, c := range cmds {
-			if err := c.Start(); err != nil {
-				t.Fatal(err)
-			}
+		r.mustBeLockedOut(second, first.cmd.Process.Pid)
+		if n := len(r.history()); n != 1 {
+			t.Fatalf("%d snapshots after two applies; want 1", n)
 		}
-		codes := [2]int{}
-		for i, c := range cmds {
-			_ = c.Wait()
-			codes[i] = c.ProcessState.ExitCode()
+	})
+
+	t.Run("both-at-once", func(t *testing.T) {
+		for _, f := range []string{"started", "release"} {
+			os.Remove(gate(f))
 		}
+		r.snapshotDay(2)
+		procs := [2]*running{r.start("apply", "--auto-approve", "--now", day(2)), r.start("apply", "--auto-approve", "--now", day(2))}
+		// The winner waits in its hook until release exists, so whichever
+		// process ends first is the one that lost the race for the leases.
+		i, loser := firstToEnd(t, procs)
+		r.write("release", nil)
+		winner := procs[1-i].wait()
+		if winner.code != 0 {
+			t.Fatalf("the apply that won the leases: %s\n--- the other one: %s", winner, loser)
+		}
+		r.mustBeLockedOut(loser, procs[1-i].cmd.Process.Pid)
+		if n := len(r.history()); n != 2 {
+			t.Fatalf("%d snapshots after two days; want 2 (a duplicate was made, or none)", n)
+		}
+	})
+	r.converged(day(2))
+}
+
+// running is a strata process started in the background.
+type running struct {
+	cmd            *exec.Cmd
+	stdout, stderr *bytes.Buffer
+	cancel         context.CancelFunc
+	done           chan result
+}
+
+// start runs strata in the background (killed after two minutes).
+func (r *rig) start(args ...string) *running {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	cmd, stdout, stderr := r.command(ctx, nil, args...)
+	if err := cmd.Start(); err != nil {
 		cancel()
-		winner, loser := 0, 1
-		if codes[0] != 0 {
-			winner, loser = 1, 0
+		r.t.Fatal(err)
+	}
+	p := &running{cmd: cmd, stdout: stdout, stderr: stderr, cancel: cancel, done: make(chan result, 1)}
+	go func() {
+		_ = cmd.Wait()
+		p.done <- result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	}()
+	r.t.Cleanup(func() { cancel() })
+	return p
+}
+
+// wait returns the process's result once it has ended.
+func (p *running) wait() result {
+	res := <-p.done
+	p.done <- res
+	p.cancel()
+	return res
+}
+
+// firstToEnd returns the index and result of the first of procs to end.
+func firstToEnd(t *testing.T, procs [2]*running) (int, result) {
+	t.Helper()
+	select {
+	case res := <-procs[0].done:
+		procs[0].done <- res
+		return 0, res
+	case res := <-procs[1].done:
+		procs[1].done <- res
+		return 1, res
+	}
+}
+
+// waitFor waits until file exists, failing if p ends first (the wait is
+// bounded by p's own two-minute limit).
+func (r *rig) waitFor(file string, p *running) {
+	r.t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if _, err := os.Stat(file); err == nil {
+			return
 		}
-		switch {
-		case codes[winner] == 0 && codes[loser] == 4:
-			sawLock = true
-			holder := fmt.Sprintf("pid %d", cmds[winner].Process.Pid)
-			if !strings.Contains(outs[loser].String(), "is locked by another apply") || !strings.Contains(outs[loser].String(), holder) {
-				t.Errorf("the loser does not name the holder (%s):\n%s", holder, outs[loser])
-			}
-		case codes[winner] == 0 && codes[loser] == 1 && strings.Contains(outs[loser].String(), "changed between the plan and the leases"):
-			t.Logf("attempt %d: the loser got the lease after the winner finished and refused its stale plan", attempt)
-		default:
-			t.Fatalf("exit codes %v; want one 0 and one 4\n--- 0:\n%s--- 1:\n%s", codes, outs[0], outs[1])
-		}
-		if n := len(r.history()); n != attempt {
-			t.Fatalf("%d snapshots after attempt %d: a duplicate was made", n, attempt)
+		select {
+		case res := <-p.done:
+			p.done <- res
+			r.t.Fatalf("strata ended before %s appeared: %s", filepath.Base(file), res)
+		case <-tick.C:
 		}
 	}
-	if !sawLock {
-		t.Errorf("in 3 attempts the second apply never met the first one's lease")
+}
+
+// mustBeLockedOut checks that res is an apply refused with exit code 4 that
+// names the lease holder's process.
+func (r *rig) mustBeLockedOut(res result, holderPID int) {
+	r.t.Helper()
+	out := res.stdout + res.stderr
+	if res.code != 4 {
+		r.t.Fatalf("an apply that met another's lease: want exit 4, got %s", res)
 	}
-	r.converged(now)
+	if !strings.Contains(out, "is locked by another apply") || !strings.Contains(out, fmt.Sprintf("pid %d", holderPID)) {
+		r.t.Errorf("the refused apply does not name the holder (pid %d): %s", holderPID, res)
+	}
 }
 
 func TestSecretsNeverAppear(t *testing.T) {
