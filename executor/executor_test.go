@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/internal/stores"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/spec"
 )
@@ -41,7 +42,7 @@ func newEnv(t *testing.T, hcl string) *env {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	stores, err := executor.OpenStores(context.Background(), cfg)
+	stores, err := stores.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func (e *env) plan(t *testing.T, now time.Time) *planner.Plan {
 
 func (e *env) apply(t *testing.T, now time.Time) *executor.Report {
 	t.Helper()
-	ex := executor.New(e.cfg, e.stores, executor.Options{Parallel: 2, Now: func() time.Time { return now }, Version: "test"})
+	ex := executor.New(e.stores, executor.Options{Parallel: 2, Now: func() time.Time { return now }, Version: "test"})
 	return ex.Run(context.Background(), e.plan(t, now))
 }
 
@@ -103,7 +104,7 @@ func TestTransferRefusesACorruptSource(t *testing.T) {
 	// Run only the snapshot, then damage it before the transfer reads it.
 	snap := *p
 	snap.Actions = p.Actions[:1]
-	ex := executor.New(e.cfg, e.stores, executor.Options{Parallel: 1, Now: func() time.Time { return t0 }})
+	ex := executor.New(e.stores, executor.Options{Parallel: 1, Now: func() time.Time { return t0 }})
 	if rep := ex.Run(context.Background(), &snap); !rep.OK() {
 		t.Fatalf("snapshot: %+v", rep.Results[0])
 	}
@@ -208,7 +209,7 @@ func TestCancelledRunStartsNothing(t *testing.T) {
 	p := e.plan(t, t0)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	rep := executor.New(e.cfg, e.stores, executor.Options{}).Run(ctx, p)
+	rep := executor.New(e.stores, executor.Options{}).Run(ctx, p)
 	if rep.Count(executor.NotStarted) != len(p.Actions) {
 		t.Fatalf("cancelled run: %+v", rep.Results)
 	}

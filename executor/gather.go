@@ -18,7 +18,7 @@ import (
 // Gather lists every store once, recursively, and reads the leases found under
 // .strata/locks. It never reads a manifest: the plan needs only listings.
 func Gather(ctx context.Context, stores Stores) []planner.Listing {
-	names := sortedKeys(stores)
+	names := stores.names()
 	out := make([]planner.Listing, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {

@@ -71,13 +71,13 @@ func Acquire(ctx context.Context, stores Stores) (*Leases, error) {
 	now := time.Now().UTC()
 	ls := &Leases{ID: newLeaseID(), stores: stores, stop: make(chan struct{}), done: make(chan struct{})}
 	ls.lease = planner.Lease{ID: ls.ID, Host: host, PID: os.Getpid(), Created: now, Expires: now.Add(LeaseTTL)}
-	for _, name := range sortedKeys(stores) {
+	for _, name := range stores.names() {
 		if err := ls.write(ctx, name); err != nil {
 			ls.withdraw()
 			return nil, fmt.Errorf("destination %q: cannot write lease: %w", name, err)
 		}
 	}
-	for _, name := range sortedKeys(stores) {
+	for _, name := range stores.names() {
 		holder, ok, err := ls.olderLive(ctx, name)
 		if err != nil {
 			ls.withdraw()
@@ -141,7 +141,7 @@ func (ls *Leases) renew() {
 			ls.mu.Lock()
 			ls.lease.Expires = time.Now().UTC().Add(LeaseTTL)
 			ls.mu.Unlock()
-			for _, name := range sortedKeys(ls.stores) {
+			for _, name := range ls.stores.names() {
 				ctx, cancel := context.WithTimeout(context.Background(), LeaseTTL/3)
 				_ = ls.write(ctx, name)
 				cancel()
@@ -151,7 +151,7 @@ func (ls *Leases) renew() {
 }
 
 func (ls *Leases) withdraw() {
-	for _, name := range sortedKeys(ls.stores) {
+	for _, name := range ls.stores.names() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_ = ls.stores[name].Delete(ctx, leasePath(ls.ID))
 		cancel()

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
-	"github.com/stratabackup/strata/spec"
 )
 
 // Status is the outcome of one action.
@@ -97,15 +96,15 @@ type Options struct {
 
 // Executor runs plans against opened stores.
 type Executor struct {
-	cfg    *spec.Config
 	stores Stores
 	opts   Options
 	host   string
 	evMu   sync.Mutex
 }
 
-// New returns an Executor for cfg over stores.
-func New(cfg *spec.Config, stores Stores, opts Options) *Executor {
+// New returns an Executor over opened stores. What it does comes from the
+// plan given to Run alone: it never reads the configuration.
+func New(stores Stores, opts Options) *Executor {
 	if opts.Parallel <= 0 {
 		opts.Parallel = 4
 	}
@@ -116,7 +115,7 @@ func New(cfg *spec.Config, stores Stores, opts Options) *Executor {
 		opts.Retries = 2
 	}
 	host, _ := os.Hostname()
-	return &Executor{cfg: cfg, stores: stores, opts: opts, host: host}
+	return &Executor{stores: stores, opts: opts, host: host}
 }
 
 func (e *Executor) emit(ev Event) {

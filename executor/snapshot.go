@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
-	"github.com/stratabackup/strata/spec"
 )
 
 // DefaultHookTimeout bounds a hook that declares no timeout.
@@ -24,24 +24,26 @@ const DefaultHookTimeout = time.Hour
 // destination: no temporary copy of the archive touches local disk.
 func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 	a := res.Action
-	app := e.cfg.Application(a.App)
-	dest := e.cfg.Destination(a.Location.Destination)
+	in := a.Input
+	if in == nil || a.AppPath == "" {
+		return permanent{fmt.Errorf("%s: the plan gives no input or application path for the snapshot", a.Key)}
+	}
 	st, err := e.store(a.Location.Destination)
-	if err != nil || app == nil || dest == nil {
-		return permanent{fmt.Errorf("snapshot of %q at %s: not in the configuration", a.App, a.Location)}
+	if err != nil {
+		return permanent{err}
 	}
 	id := snapshot.NewID(e.opts.Now())
 	res.Snapshot = id.String()
-	dir := snapshot.Path(app.Paths[a.Location.Tier], id)
+	dir := snapshot.Path(a.AppPath, id)
 	if exists(ctx, st, path.Join(dir, snapshot.ManifestName)) {
-		return permanent{fmt.Errorf("snapshot %s of %s already exists at %s", id, app.Name, a.Location)}
+		return permanent{fmt.Errorf("snapshot %s of %s already exists at %s", id, a.App, a.Location)}
 	}
-	extra, cleanupHooks, err := runHooks(ctx, app, id)
+	extra, cleanupHooks, err := runHooks(ctx, a.App, in.Hooks, id)
 	defer cleanupHooks()
 	if err != nil {
 		return permanent{err}
 	}
-	m, err := e.writeArchive(ctx, res, app, dest, st, dir, extra)
+	m, err := e.writeArchive(ctx, res, in, st, dir, extra)
 	if err != nil {
 		deleteQuietly(st, dir, err)
 		return err
@@ -51,10 +53,10 @@ func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 	return nil
 }
 
-func (e *Executor) writeArchive(ctx context.Context, res *Result, app *spec.Application, dest *spec.Destination,
+func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.SnapshotInput,
 	st providers.Store, dir string, extra []snapshot.ExtraDir) (*snapshot.Manifest, error) {
 	start := time.Now()
-	src := snapshot.Source{Paths: app.Source.Paths, Exclude: app.Source.Exclude, Extra: extra}
+	src := snapshot.Source{Paths: in.Paths, Exclude: in.Exclude, Extra: extra}
 	progress := e.progress(res)
 	sink := func(ctx context.Context, name string, r io.Reader) error {
 		_, err := st.Write(ctx, path.Join(dir, name), progress.wrap(r), -1)
@@ -63,16 +65,16 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, app *spec.Appl
 		}
 		return err
 	}
-	out, err := snapshot.Write(ctx, src, snapshot.WriteOptions{PieceSize: dest.Split}, sink)
+	out, err := snapshot.Write(ctx, src, snapshot.WriteOptions{PieceSize: in.PieceSize}, sink)
 	if err != nil {
 		return nil, err
 	}
 	id, _ := snapshot.ParseID(res.Snapshot)
 	m := &snapshot.Manifest{
-		FormatVersion: snapshot.FormatVersion, App: app.Name, Labels: appLabels(app), ID: id,
+		FormatVersion: snapshot.FormatVersion, App: res.Action.App, Labels: in.Labels, ID: id,
 		Host: e.host, StrataVersion: e.opts.Version, Created: start.UTC(),
 		Duration: time.Since(start).Seconds(), Source: out.Summary, Compression: "zstd",
-		Encryption: encryption(dest), Pieces: out.Pieces, Size: out.Size, SHA256: out.SHA256,
+		Encryption: in.Encryption, Pieces: out.Pieces, Size: out.Size, SHA256: out.SHA256,
 	}
 	return m, commit(ctx, st, dir, m, nil)
 }
@@ -98,26 +100,6 @@ func commit(ctx context.Context, st providers.Store, dir string, m *snapshot.Man
 	return nil
 }
 
-func appLabels(app *spec.Application) map[string]string {
-	l := map[string]string{}
-	for k, v := range app.Labels {
-		l[k] = v
-	}
-	for k, v := range map[string]string{"server": app.Server, "vm": app.VM, "relpath": app.Relpath} {
-		if v != "" {
-			l[k] = v
-		}
-	}
-	return l
-}
-
-func encryption(d *spec.Destination) string {
-	if d.Encrypt != nil {
-		return "rclone-crypt"
-	}
-	return "none"
-}
-
 func exists(ctx context.Context, st providers.Store, p string) bool {
 	rc, err := st.Open(ctx, p)
 	if err != nil {
@@ -141,7 +123,7 @@ func deleteQuietly(st providers.Store, dir string, cause error) {
 
 // runHooks runs the application's hooks, each in a fresh staging directory
 // whose files join the snapshot under hooks/<name>/.
-func runHooks(ctx context.Context, app *spec.Application, id snapshot.ID) ([]snapshot.ExtraDir, func(), error) {
+func runHooks(ctx context.Context, app string, hooks []planner.Hook, id snapshot.ID) ([]snapshot.ExtraDir, func(), error) {
 	var dirs []string
 	cleanup := func() {
 		for _, d := range dirs {
@@ -149,7 +131,7 @@ func runHooks(ctx context.Context, app *spec.Application, id snapshot.ID) ([]sna
 		}
 	}
 	var extra []snapshot.ExtraDir
-	for _, h := range app.Hooks {
+	for _, h := range hooks {
 		dir, err := os.MkdirTemp("", "strata-hook-")
 		if err != nil {
 			return nil, cleanup, err
@@ -163,7 +145,7 @@ func runHooks(ctx context.Context, app *spec.Application, id snapshot.ID) ([]sna
 	return extra, cleanup, nil
 }
 
-func runHook(ctx context.Context, app *spec.Application, h spec.Hook, id snapshot.ID, dir string) error {
+func runHook(ctx context.Context, app string, h planner.Hook, id snapshot.ID, dir string) error {
 	timeout := h.Timeout
 	if timeout <= 0 {
 		timeout = DefaultHookTimeout
@@ -172,7 +154,7 @@ func runHook(ctx context.Context, app *spec.Application, h spec.Hook, id snapsho
 	defer cancel()
 	cmd := exec.CommandContext(ctx, h.Command[0], h.Command[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "STRATA_APP="+app.Name, "STRATA_SNAPSHOT_ID="+id.String(), "STRATA_STAGING_DIR="+dir)
+	cmd.Env = append(os.Environ(), "STRATA_APP="+app, "STRATA_SNAPSHOT_ID="+id.String(), "STRATA_STAGING_DIR="+dir)
 	cmd.Stdin = nil
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -185,7 +167,7 @@ func runHook(ctx context.Context, app *spec.Application, h spec.Hook, id snapsho
 		if msg != "" {
 			msg = ": " + msg
 		}
-		return fmt.Errorf("hook %q of %s failed: %v%s", h.Name, app.Name, err, msg)
+		return fmt.Errorf("hook %q of %s failed: %v%s", h.Name, app, err, msg)
 	}
 	return nil
 }

@@ -1,83 +1,20 @@
 package executor
 
 import (
-	"context"
-	"fmt"
 	"sort"
 
 	"github.com/stratabackup/strata/providers"
-	"github.com/stratabackup/strata/spec"
 )
 
 // Stores maps a destination name to its opened store.
 type Stores map[string]providers.Store
 
-// resolve returns a Value's string, or an error saying which environment
-// variable is missing and where the value was declared.
-func resolve(dest, what string, v spec.Value) (string, error) {
-	if v.UnsetEnv != "" {
-		return "", fmt.Errorf("destination %q: %s needs environment variable %s, which is not set (%s); export it and run again",
-			dest, what, v.UnsetEnv, v.Range.String())
-	}
-	return v.Str, nil
-}
-
-// ProviderConfig turns a destination of the config into what providers.Open needs.
-func ProviderConfig(d *spec.Destination) (providers.Config, error) {
-	remote, err := resolve(d.Name, "remote", d.Remote)
-	if err != nil {
-		return providers.Config{}, err
-	}
-	c := providers.Config{Name: d.Name, Remote: remote, Options: map[string]string{},
-		KnownHostsFile: d.KnownHosts, InsecureSkipHostKey: d.InsecureSkipHostKey, Timeout: d.Timeout}
-	for _, k := range sortedKeys(d.Options) {
-		if c.Options[k], err = resolve(d.Name, "option "+k, d.Options[k]); err != nil {
-			return providers.Config{}, err
-		}
-	}
-	if d.Encrypt != nil {
-		if c.CryptPassword, err = resolve(d.Name, "encrypt.password", d.Encrypt.Password); err != nil {
-			return providers.Config{}, err
-		}
-		if c.CryptPassword2, err = resolve(d.Name, "encrypt.password2", d.Encrypt.Password2); err != nil {
-			return providers.Config{}, err
-		}
-	}
-	return c, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
+// names returns the destination names of stores, sorted.
+func (s Stores) names() []string {
+	keys := make([]string, 0, len(s))
+	for k := range s {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// OpenStores opens every destination the configuration's tiers use (or only
-// those named, when names is non-empty).
-func OpenStores(ctx context.Context, cfg *spec.Config, names ...string) (Stores, error) {
-	want := map[string]bool{}
-	for _, n := range names {
-		want[n] = true
-	}
-	stores := Stores{}
-	for _, t := range cfg.Tiers {
-		for _, d := range t.Destinations {
-			if _, done := stores[d.Name]; done || (len(want) > 0 && !want[d.Name]) {
-				continue
-			}
-			pc, err := ProviderConfig(d)
-			if err != nil {
-				return nil, err
-			}
-			s, err := providers.Open(ctx, pc)
-			if err != nil {
-				return nil, err
-			}
-			stores[d.Name] = s
-		}
-	}
-	return stores, nil
 }

@@ -20,21 +20,23 @@ const maxManifest = 64 << 20
 // dirs returns the snapshot directory of an action at its location and at
 // its source, filling in pending IDs from the result.
 func (e *Executor) dirs(a planner.Action, id string) (dst, src string, err error) {
-	app := e.cfg.Application(a.App)
-	if app == nil {
-		return "", "", permanent{fmt.Errorf("application %q is not in the configuration", a.App)}
-	}
 	sid, err := snapshot.ParseID(id)
 	if err != nil {
 		return "", "", permanent{fmt.Errorf("%s: %v", a.Key, err)}
 	}
 	dst = a.Dir
 	if dst == "" {
-		dst = snapshot.Path(app.Paths[a.Location.Tier], sid)
+		if a.AppPath == "" {
+			return "", "", permanent{fmt.Errorf("%s: the plan gives no application path at %s", a.Key, a.Location)}
+		}
+		dst = snapshot.Path(a.AppPath, sid)
 	}
 	src = a.SourceDir
 	if src == "" && a.Source != nil {
-		src = snapshot.Path(app.Paths[a.Source.Tier], sid)
+		if a.SourceAppPath == "" {
+			return "", "", permanent{fmt.Errorf("%s: the plan gives no application path at %s", a.Key, a.Source)}
+		}
+		src = snapshot.Path(a.SourceAppPath, sid)
 	}
 	return dst, src, nil
 }

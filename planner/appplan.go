@@ -163,7 +163,8 @@ func (ap *appPlan) planSnapshot() {
 		return
 	}
 	key := actionKey(Snapshot, ap.app.Name, lp.loc, ap.nowSec, true)
-	a := Action{Key: key, Kind: Snapshot, App: ap.app.Name, Location: lp.loc, AppPath: lp.appPath, Reason: reason}
+	a := Action{Key: key, Kind: Snapshot, App: ap.app.Name, Location: lp.loc, AppPath: lp.appPath, Reason: reason,
+		Input: snapshotInput(ap.app, ap.cfg.Destination(lp.loc.Destination))}
 	if after != "" {
 		a.DependsOn = []string{after}
 	}

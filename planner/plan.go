@@ -5,7 +5,7 @@ import (
 )
 
 // PlanFormatVersion is the version of the JSON plan.
-const PlanFormatVersion = "1.0"
+const PlanFormatVersion = "1.1"
 
 // ActionKind is what one action does.
 type ActionKind int
@@ -84,6 +84,11 @@ type Action struct {
 	AppPath string `json:"app_path,omitempty"`
 	// SourceDir is the snapshot directory at Source.
 	SourceDir string `json:"source_dir,omitempty"`
+	// SourceAppPath is the application's path at Source (transfer, repair).
+	SourceAppPath string `json:"source_app_path,omitempty"`
+	// Input is what a snapshot action archives, resolved from the
+	// configuration (snapshot only).
+	Input *SnapshotInput `json:"input,omitempty"`
 	// Paths lists extra objects (cleanup of temporary files).
 	Paths     []string `json:"paths,omitempty"`
 	Bytes     int64    `json:"bytes,omitempty"`
@@ -91,16 +96,44 @@ type Action struct {
 	DependsOn []string `json:"depends_on,omitempty"`
 }
 
+// SnapshotInput is everything a snapshot action reads and records, resolved
+// from the configuration when the plan is made: the executor never reads the
+// configuration.
+type SnapshotInput struct {
+	// Paths are the absolute source paths; Exclude their exclusion patterns.
+	Paths   []string `json:"paths,omitempty"`
+	Exclude []string `json:"exclude,omitempty"`
+	// Hooks run, in order, before archiving.
+	Hooks []Hook `json:"hooks,omitempty"`
+	// Labels are recorded in the manifest (the application's labels and its
+	// server, vm and relpath).
+	Labels map[string]string `json:"labels,omitempty"`
+	// PieceSize is the largest piece of the archive in bytes; 0 means one.
+	PieceSize int64 `json:"piece_size,omitempty"`
+	// Encryption is what the manifest records: "none" or "rclone-crypt".
+	Encryption string `json:"encryption"`
+}
+
+// Hook is one command a snapshot runs before archiving.
+type Hook struct {
+	Name    string   `json:"name"`
+	Command []string `json:"command"`
+	// Timeout bounds the hook; 0 means the executor's default.
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
 // Plan is the difference between the configuration and the inventory.
 type Plan struct {
 	FormatVersion string    `json:"format_version"`
 	Now           time.Time `json:"now"`
 	// Fingerprint of the inventory the plan was made from.
-	Fingerprint string   `json:"inventory_fingerprint"`
-	Actions     []Action `json:"actions"`
-	Warnings    []string `json:"warnings,omitempty"`
-	Orphans     []Orphan `json:"orphans,omitempty"`
-	Summary     Summary  `json:"summary"`
+	Fingerprint string `json:"inventory_fingerprint"`
+	// ConfigFingerprint is the configuration's (spec.Config.Fingerprint).
+	ConfigFingerprint string   `json:"config_fingerprint"`
+	Actions           []Action `json:"actions"`
+	Warnings          []string `json:"warnings,omitempty"`
+	Orphans           []Orphan `json:"orphans,omitempty"`
+	Summary           Summary  `json:"summary"`
 }
 
 // Summary counts actions by kind.

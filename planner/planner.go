@@ -110,9 +110,9 @@ func (b *builder) finish() (*Plan, error) {
 	p := &Plan{
 		FormatVersion: PlanFormatVersion,
 		Now:           b.now,
-		Fingerprint:   b.inv.Fingerprint,
-		Actions:       make([]Action, len(b.actions)),
-		Orphans:       slices.Clone(b.inv.Orphans),
+		Fingerprint:   b.inv.Fingerprint, ConfigFingerprint: b.cfg.Fingerprint,
+		Actions: make([]Action, len(b.actions)),
+		Orphans: slices.Clone(b.inv.Orphans),
 	}
 	for i := range b.actions {
 		p.Actions[i] = b.actions[i].Action

@@ -39,7 +39,7 @@ func (ap *appPlan) transfer(tp *tierPlan, lp *locPlan, sec int64, mask keepRule)
 	a := Action{
 		Key: key, Kind: Transfer, App: ap.app.Name, Location: lp.loc, Source: &src.loc,
 		Snapshot: idString(sec, isNew), Dir: dirOf(lp.appPath, sec, isNew), AppPath: lp.appPath,
-		SourceDir: dirOf(src.appPath, sec, isNew), Reason: ap.transferReason(tp, sec, mask, isNew),
+		SourceDir: dirOf(src.appPath, sec, isNew), SourceAppPath: src.appPath, Reason: ap.transferReason(tp, sec, mask, isNew),
 	}
 	if c != nil {
 		a.SourceDir, a.Bytes = c.Dir, c.Size
@@ -144,7 +144,7 @@ func (ap *appPlan) repair(tp *tierPlan, lp *locPlan, c *Copy) {
 	ap.read(src.loc, sec, key)
 	ap.add(Action{
 		Key: key, Kind: Repair, App: ap.app.Name, Location: lp.loc, Source: &src.loc,
-		Snapshot: c.ID.String(), Dir: c.Dir, AppPath: lp.appPath, SourceDir: sc.Dir, Bytes: sc.Size,
+		Snapshot: c.ID.String(), Dir: c.Dir, AppPath: lp.appPath, SourceDir: sc.Dir, SourceAppPath: src.appPath, Bytes: sc.Size,
 		Reason: fmt.Sprintf("its last verification failed (see %s there); the copy at %s is healthy",
 			snapshot.CorruptName, src.loc),
 	}, tp.idx, lp.destIdx, sec)

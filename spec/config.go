@@ -25,6 +25,9 @@ type Config struct {
 	Applications []*Application
 	// Notifications are the `notify` blocks in declaration order.
 	Notifications []*Notify
+	// Fingerprint identifies the files and variable values the configuration
+	// was loaded from: a saved plan is refused when it changed.
+	Fingerprint string
 }
 
 // Settings holds the optional top-level `settings` block.

@@ -72,6 +72,7 @@ func Load(dir string, opts LoadOptions) (cfg *Config, files map[string]*hcl.File
 	if l.diags.HasErrors() {
 		return nil, files, l.diags
 	}
+	l.cfg.Fingerprint = fingerprint(files, l.cfg.Variables)
 	return l.cfg, files, l.diags
 }
 

@@ -90,8 +90,12 @@ func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a strata plan: %v", file, err)
 	}
+	if p.ConfigFingerprint != s.cfg.Fingerprint {
+		return nil, fmt.Errorf("the configuration changed since %s was made (its files or variable values differ); "+
+			"run 'strata plan' again (nothing was changed)", file)
+	}
 	if p.Fingerprint != s.inv.Fingerprint {
-		return nil, fmt.Errorf("the stored backups changed since %s was made; run 'strata plan' again", file)
+		return nil, fmt.Errorf("the stored backups changed since %s was made; run 'strata plan' again (nothing was changed)", file)
 	}
 	return p, nil
 }
@@ -139,7 +143,7 @@ func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, paral
 		return nil, err
 	}
 	ui := g.newProgress(len(p.Actions))
-	ex := executor.New(s.cfg, s.stores, executor.Options{
+	ex := executor.New(s.stores, executor.Options{
 		Parallel: parallel, Now: g.clock, Version: strataVersion(), Events: ui.event,
 	})
 	rep := ex.Run(ctx, p)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/planner"
 )
 
 func newHistoryCommand(g *globals) *cobra.Command {
@@ -41,7 +42,7 @@ func runHistory(ctx context.Context, g *globals, name string) error {
 	if app == nil {
 		return fmt.Errorf("no application %q in the configuration", name)
 	}
-	ids, byID := appCopies(s, app, "")
+	ids, byID := planner.CompleteCopies(s.inv, app, "")
 	rows := make([]historyRow, 0, len(ids))
 	for _, id := range ids {
 		rows = append(rows, historyFor(ctx, s, id, byID[id]))
@@ -50,12 +51,12 @@ func runHistory(ctx context.Context, g *globals, name string) error {
 	return listingFailures(s.inv)
 }
 
-func historyFor(ctx context.Context, s *survey, id string, refs []copyRef) historyRow {
+func historyFor(ctx context.Context, s *survey, id string, refs []planner.CopyRef) historyRow {
 	row := historyRow{ID: id}
 	for _, r := range refs {
-		row.Where = append(row.Where, r.loc.String())
+		row.Where = append(row.Where, r.Location.String())
 	}
-	m, err := executor.ReadManifest(ctx, s.stores[refs[0].loc.Destination], refs[0].c.Dir)
+	m, err := executor.ReadManifest(ctx, s.stores[refs[0].Location.Destination], refs[0].Copy.Dir)
 	if err != nil {
 		row.Error = err.Error()
 		return row

@@ -68,7 +68,7 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 	if o.from != "" && s.cfg.Tier(o.from) == nil {
 		return fmt.Errorf("no tier %q in the configuration", o.from)
 	}
-	ids, byID := appCopies(s, app, o.from)
+	ids, byID := planner.CompleteCopies(s.inv, app, o.from)
 	id, err := pickSnapshot(ids, args[1:], o.day, app, g.clock())
 	if err != nil {
 		return withFailedListings(err, s.inv)
@@ -76,22 +76,22 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 	return g.restoreFrom(ctx, s, app, id, byID[id], o)
 }
 
-func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Application, id string, refs []copyRef, o restoreOptions) error {
+func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Application, id string, refs []planner.CopyRef, o restoreOptions) error {
 	var errs []error
 	for i, r := range refs {
 		// Links are recreated as archived, as restic does; nothing is ever written through one.
 		opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force || i > 0, AbsoluteSymlinks: true}
-		_, stats, err := executor.Restore(ctx, s.stores[r.loc.Destination], r.c.Dir, o.to, opts)
+		_, stats, err := executor.Restore(ctx, s.stores[r.Location.Destination], r.Copy.Dir, o.to, opts)
 		if err == nil {
-			g.printRestored(app.Name, id, r.loc.String(), o.to, stats)
+			g.printRestored(app.Name, id, r.Location.String(), o.to, stats)
 			return nil
 		}
 		var digest *snapshot.DigestError
 		if ctx.Err() != nil || (!errors.As(err, &digest) && errors.Is(err, os.ErrExist)) {
 			return err // not the copy's fault: another copy would not help
 		}
-		g.logger.Warn(fmt.Sprintf("restore from %s failed: %v", r.loc, err))
-		errs = append(errs, fmt.Errorf("%s: %w", r.loc, err))
+		g.logger.Warn(fmt.Sprintf("restore from %s failed: %v", r.Location, err))
+		errs = append(errs, fmt.Errorf("%s: %w", r.Location, err))
 	}
 	return fmt.Errorf("no copy of %s %s could be restored: %w", app.Name, id, errors.Join(errs...))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/internal/stores"
 )
 
 func newUnlockCommand(g *globals) *cobra.Command {
@@ -30,7 +31,7 @@ a destination name, or TIER/DESTINATION.`,
 			if cfg.Destination(name) == nil {
 				return fmt.Errorf("no destination %q in the configuration", args[0])
 			}
-			stores, err := executor.OpenStores(cmd.Context(), cfg, name)
+			stores, err := stores.Open(cmd.Context(), cfg, name)
 			if err != nil {
 				return err
 			}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
-	"github.com/stratabackup/strata/spec"
 )
 
 type verifyOptions struct {
@@ -66,13 +64,6 @@ type verifySummary struct {
 	Errors     int `json:"errors"`
 }
 
-// verifyTarget is one copy to check.
-type verifyTarget struct {
-	app string
-	loc planner.Location
-	c   planner.Copy
-}
-
 func runVerify(ctx context.Context, g *globals, o verifyOptions, args []string) error {
 	s, err := g.takeSurvey(ctx)
 	if err != nil {
@@ -91,7 +82,7 @@ func runVerify(ctx context.Context, g *globals, o verifyOptions, args []string) 
 		return err
 	}
 	defer leases.Release()
-	ex := executor.New(s.cfg, s.stores, executor.Options{Version: strataVersion()})
+	ex := executor.New(s.stores, executor.Options{Version: strataVersion()})
 	var lines []verifyLine
 	var sum verifySummary
 	for _, t := range targets {
@@ -106,63 +97,42 @@ func runVerify(ctx context.Context, g *globals, o verifyOptions, args []string) 
 	return g.finishVerify(s, lines, sum)
 }
 
-// verifyTargets lists the copies to check (application order, tier chain
-// order, destination order, oldest first) and the stores they live in.
-func verifyTargets(s *survey, o verifyOptions, args []string) ([]verifyTarget, executor.Stores, error) {
-	apps := sortedApps(s.cfg.Applications)
+// verifyTargets lists the copies to check (the planner chooses them) and
+// the stores they live in, leaving out destinations whose listing failed.
+func verifyTargets(s *survey, o verifyOptions, args []string) ([]planner.VerifyTarget, executor.Stores, error) {
+	app := ""
 	if len(args) == 1 {
-		app := s.cfg.Application(args[0])
-		if app == nil {
-			return nil, nil, fmt.Errorf("no application %q in the configuration", args[0])
-		}
-		apps = []*spec.Application{app}
+		app = args[0]
 	}
-	if o.tier != "" && s.cfg.Tier(o.tier) == nil {
-		return nil, nil, fmt.Errorf("no tier %q in the configuration", o.tier)
+	targets, err := planner.VerifyTargets(s.cfg, s.inv, app, o.tier)
+	if err != nil {
+		return nil, nil, err
 	}
-	var out []verifyTarget
 	stores := executor.Stores{}
-	for _, a := range apps {
-		for _, t := range a.Tiers {
-			if o.tier != "" && t.Name != o.tier {
-				continue
-			}
-			for _, d := range t.Destinations {
-				loc := planner.Location{Tier: t.Name, Destination: d.Name}
-				if _, failed := s.inv.Failed[d.Name]; !failed {
-					stores[d.Name] = s.stores[d.Name]
-				}
-				for _, c := range s.inv.Copies[a.Name][loc] {
-					out = append(out, verifyTarget{app: a.Name, loc: loc, c: c})
-				}
-			}
+	for _, t := range targets {
+		if _, failed := s.inv.Failed[t.Location.Destination]; !failed {
+			stores[t.Location.Destination] = s.stores[t.Location.Destination]
 		}
 	}
-	return out, stores, nil
-}
-
-func sortedApps(apps []*spec.Application) []*spec.Application {
-	out := slices.Clone(apps)
-	slices.SortFunc(out, func(a, b *spec.Application) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	return targets, stores, nil
 }
 
 // verifyOne checks one copy and records the result next to it.
-func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t verifyTarget) verifyLine {
-	l := verifyLine{App: t.app, Location: t.loc, Snapshot: t.c.ID.String(), Dir: t.c.Dir}
-	if !t.c.Complete {
+func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t planner.VerifyTarget) verifyLine {
+	l := verifyLine{App: t.App, Location: t.Location, Snapshot: t.Copy.ID.String(), Dir: t.Copy.Dir}
+	if !t.Copy.Complete {
 		l.Marker, l.Status = "+", "incomplete"
 		l.Problem = "no manifest.json (an interrupted write or a deleted manifest); the next apply cleans it up"
 		return l
 	}
-	st := s.stores[t.loc.Destination]
-	mark, err := ex.Check(ctx, st, t.c.Dir)
+	st := s.stores[t.Location.Destination]
+	mark, err := ex.Check(ctx, st, t.Copy.Dir)
 	if err != nil {
 		l.Marker, l.Status, l.Problem = "!", "error", err.Error()
 		return l
 	}
 	l.Pieces = mark.Pieces
-	err = ex.Record(ctx, st, t.c.Dir, t.loc.String(), mark)
+	err = ex.Record(ctx, st, t.Copy.Dir, t.Location.String(), mark)
 	var damaged *executor.DamagedError
 	switch {
 	case mark.OK && err == nil:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/internal/stores"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/spec"
 )
@@ -30,7 +31,7 @@ func (g *globals) takeSurvey(ctx context.Context) (*survey, error) {
 
 // surveyConfig opens every destination cfg uses and lists each once.
 func surveyConfig(ctx context.Context, cfg *spec.Config) (*survey, error) {
-	stores, err := executor.OpenStores(ctx, cfg)
+	stores, err := stores.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
