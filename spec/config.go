@@ -82,6 +82,8 @@ type Destination struct {
 	// Timeout bounds connecting and every wait for data; 0 means the default.
 	Timeout   time.Duration
 	DeclRange hcl.Range
+
+	splitRange, transfersRange *hcl.Range // where they were set, for warnings
 }
 
 // Encrypt is the `encrypt { password = … }` block of a destination.

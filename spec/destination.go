@@ -47,12 +47,14 @@ func (l *loader) decodeDestinationBlock(b *hcl.Block) *Destination {
 	}
 	if attr := attrs["split"]; attr != nil {
 		d.Split, _ = l.attrSize(attr)
+		d.splitRange = attr.Range.Ptr()
 	}
 	if attr := attrs["min_free"]; attr != nil {
 		d.MinFree, _ = l.attrSize(attr)
 	}
 	if attr := attrs["transfers"]; attr != nil {
 		d.Transfers, _ = l.attrInt(attr, 0)
+		d.transfersRange = attr.Range.Ptr()
 	}
 	l.decodeSSHAttrs(d, attrs)
 	if eb := l.singleBlock(content, "encrypt"); eb != nil {
@@ -116,5 +118,34 @@ func (l *loader) decodeSSHAttrs(d *Destination, attrs hcl.Attributes) {
 	if attr := attrs["insecure_skip_host_key"]; attr != nil && d.InsecureSkipHostKey && d.KnownHosts != "" {
 		l.diags = append(l.diags, errorDiag("Conflicting host-key settings",
 			"A destination sets known_hosts or insecure_skip_host_key = true, not both.", &attr.NameRange))
+	}
+}
+
+// warnIneffective warns of settings that are accepted but have no effect, so
+// that none is silently ignored: split cuts archives only where snapshots are
+// made (a transfer copies the pieces as they are), and transfers has no
+// meaning before the chunk store of format 2.
+func (l *loader) warnIneffective() {
+	origin := map[*Destination]bool{}
+	for _, t := range l.cfg.Tiers {
+		if t.From == nil {
+			for _, d := range t.Destinations {
+				origin[d] = true
+			}
+		}
+	}
+	for _, d := range l.cfg.Destinations {
+		if d.splitRange != nil && !origin[d] {
+			l.diags = append(l.diags, warningDiag("split has no effect here",
+				fmt.Sprintf("Destination %q is not in an origin tier: archives are cut into pieces where a snapshot is made, "+
+					"and a transfer copies the pieces as they are. Put split on the origin tier's destination, or remove it.", d.Name),
+				d.splitRange))
+		}
+		if d.transfersRange != nil {
+			l.diags = append(l.diags, warningDiag("transfers has no effect yet",
+				fmt.Sprintf("Destination %q sets transfers, which no copy reads in this version (a snapshot is copied as one stream of pieces); "+
+					"apply --parallelism N bounds how many actions run at once. Remove it to silence this warning.", d.Name),
+				d.transfersRange))
+		}
 	}
 }

@@ -17,6 +17,14 @@ func errorDiag(summary, detail string, subject *hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: subject}
 }
 
+// warningDiag is a warning diagnostic: something accepted that does not do
+// what it seems to.
+func warningDiag(summary, detail string, subject *hcl.Range) *hcl.Diagnostic {
+	d := errorDiag(summary, detail, subject)
+	d.Severity = hcl.DiagWarning
+	return d
+}
+
 // posString is "file.hcl:3,1", the position where a range starts.
 func posString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)

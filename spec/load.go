@@ -152,6 +152,7 @@ func (l *loader) load(bs blocks) {
 	l.decodeApplications(declare(bs["application"], "application", fileName, &l.diags))
 	l.decodeNotifications(declare(bs["notify"], "notify", identName, &l.diags))
 	l.checkPathCollisions()
+	l.warnIneffective()
 }
 
 // declare returns the blocks of one kind whose names are valid and not

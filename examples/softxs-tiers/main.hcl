@@ -16,6 +16,7 @@ variable "partition" {
 
 destination "local" {
   remote = "${var.partition}/local"
+  split  = "1GiB" # pieces the off-site drive's file system takes: every tier copies them as they are
 }
 
 destination "backup1" {
@@ -25,7 +26,6 @@ destination "backup1" {
 
 destination "usb" {
   remote = "/media/offsite-usb/strata" # the off-site drive, when mounted
-  split  = "1GiB"
 }
 
 tier "local" {
