@@ -35,6 +35,10 @@ type Event struct {
 type Failure struct {
 	Action string `json:"action"`
 	Error  string `json:"error"`
+	// Stalled marks a failure only a person can fix (a refused mass purge,
+	// a missing secret, an unknown host key): watch waits for a change
+	// of configuration instead of retrying it.
+	Stalled bool `json:"stalled,omitempty"`
 }
 
 // Base is an event with the fields every event of one run shares.

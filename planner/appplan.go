@@ -154,14 +154,18 @@ func (ap *appPlan) planSnapshot() {
 	after := ap.cleanupKey(lp, ap.nowSec)
 	switch {
 	case !due:
+		ap.wakeForSchedule(false)
 		return
 	case lp.failed:
 		ap.warnf("no new snapshot of %s: the listing of %s failed", ap.app.Name, lp.loc)
+		ap.wakeForSchedule(true)
 		return
 	case lp.find(ap.nowSec) != nil && after == "":
 		ap.warnf("no new snapshot of %s: %s already has one at %s", ap.app.Name, lp.loc, idOf(ap.nowSec))
+		ap.wakeForSchedule(false)
 		return
 	}
+	ap.wakeForSchedule(false)
 	key := actionKey(Snapshot, ap.app.Name, lp.loc, ap.nowSec, true)
 	a := Action{Key: key, Kind: Snapshot, App: ap.app.Name, Location: lp.loc, AppPath: lp.appPath, Reason: reason,
 		Input: snapshotInput(ap.app, ap.cfg.Destination(lp.loc.Destination))}

@@ -134,6 +134,9 @@ type Plan struct {
 	Warnings          []string `json:"warnings,omitempty"`
 	Orphans           []Orphan `json:"orphans,omitempty"`
 	Summary           Summary  `json:"summary"`
+	// NextWakeup is when a later plan would next have something to do that
+	// this one has not; nil when nothing ever falls due by itself.
+	NextWakeup *Wakeup `json:"next_wakeup,omitempty"`
 }
 
 // Summary counts actions by kind.

@@ -26,6 +26,7 @@ type builder struct {
 	warnings   []string
 	mass       []*MassPurgeError
 	missing    []MissingCopy
+	wakeup     *Wakeup
 }
 
 // ordered is an action with its sort position: application, tier in chain
@@ -119,6 +120,7 @@ func (b *builder) finish() (*Plan, error) {
 	}
 	p.Warnings = dedupe(b.warnings)
 	p.Summary = summarize(p.Actions)
+	p.NextWakeup = b.wakeup
 	return p, b.err()
 }
 

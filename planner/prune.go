@@ -122,6 +122,7 @@ func (ap *appPlan) verifies(tp *tierPlan, lp *locPlan) {
 				continue
 			}
 			ap.verify(tp, lp, p.sec, p.isNew, dirOf(lp.appPath, p.sec, p.isNew), p.size, reason, []string{p.key})
+			ap.wakeForNewCopy(tp, lp)
 		}
 	}
 }
@@ -135,16 +136,19 @@ func (ap *appPlan) dueVerifies(tp *tierPlan, lp *locPlan) {
 		}
 		reason, due := verifyDue(tp, c.Verified, ap.now)
 		if !due {
+			ap.wakeForVerify(tp, lp, c, false)
 			continue
 		}
 		why, ok := sampled(tp.tier.Verify, ap.app.Name, lp.loc, c, ap.now)
 		if !ok {
+			ap.wakeForVerify(tp, lp, c, false)
 			continue
 		}
 		if why != "" {
 			reason += " (" + why + ")"
 		}
 		ap.verify(tp, lp, secOf(c), false, c.Dir, c.Size, reason, nil)
+		ap.wakeForVerify(tp, lp, c, true)
 	}
 }
 

@@ -36,13 +36,18 @@ func sampled(v *spec.Verify, app string, loc Location, c *Copy, now time.Time) (
 	if now.Sub(last) >= v.Every+time.Duration(n-1)*24*time.Hour {
 		return fmt.Sprintf("sample %d%%: overdue by %d days or more", v.Sample, n-1), true
 	}
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s\x00%s\x00%s", app, loc, c.ID)
-	group := int64(h.Sum64() % uint64(n))
+	group := sampleGroup(app, loc, c, n)
 	if group != floorDiv(now.Unix(), 86400)%n {
 		return "", false
 	}
 	return fmt.Sprintf("sample %d%%: group %d of %d, checked today", v.Sample, group+1, n), true
+}
+
+// sampleGroup is the group of n a copy falls into.
+func sampleGroup(app string, loc Location, c *Copy, n int64) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00%s", app, loc, c.ID)
+	return int64(h.Sum64() % uint64(n))
 }
 
 func floorDiv(a, b int64) int64 {

@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/stratabackup/strata/notify"
@@ -9,51 +8,11 @@ import (
 	"github.com/stratabackup/strata/spec"
 )
 
-// Wake is when a watcher should reconcile next, and why.
+// Wake is when a watcher should reconcile next, and why (the planner's
+// next_wakeup, a retry or the periodic reconcile).
 type Wake struct {
 	At     time.Time `json:"at"`
 	Reason string    `json:"reason"`
-}
-
-// earlier keeps the earlier of two wake-ups.
-func (w Wake) earlier(at time.Time, reason string) Wake {
-	if w.At.IsZero() || at.Before(w.At) {
-		return Wake{At: at, Reason: reason}
-	}
-	return w
-}
-
-// NextWake is the earliest of every application's next schedule tick, every
-// verification that falls due and now+interval (when interval > 0). It may
-// be in the past when something due was not done; the caller decides how
-// long to back off then.
-func NextWake(cfg *spec.Config, inv *planner.Inventory, now time.Time, interval time.Duration) Wake {
-	var w Wake
-	if interval > 0 {
-		w = w.earlier(now.Add(interval), fmt.Sprintf("periodic reconcile (--interval %s)", interval))
-	}
-	for _, app := range cfg.Applications {
-		if next, _ := NextSnapshot(app, inv); !next.IsZero() || app.Schedule != nil {
-			reason := fmt.Sprintf("schedule %q of %s", scheduleExpr(app), app.Name)
-			if next.IsZero() {
-				next, reason = now, app.Name+" has no snapshot yet"
-			}
-			w = w.earlier(next, reason)
-		}
-		for _, t := range app.Tiers {
-			if at, ok := nextVerify(app, t, inv); ok {
-				w = w.earlier(at, fmt.Sprintf("verification of %s at tier %s", app.Name, t.Name))
-			}
-		}
-	}
-	return w
-}
-
-func scheduleExpr(app *spec.Application) string {
-	if app.Schedule == nil {
-		return ""
-	}
-	return app.Schedule.Expr
 }
 
 // NextSnapshot is when app's next snapshot is due (zero when it has none
@@ -79,26 +38,6 @@ func Newest(inv *planner.Inventory, app string, loc planner.Location) time.Time 
 		}
 	}
 	return newest
-}
-
-// nextVerify is the earliest time a healthy copy of app at tier t needs
-// verifying again; ok is false when none ever does.
-func nextVerify(app *spec.Application, t *spec.Tier, inv *planner.Inventory) (time.Time, bool) {
-	if t.Verify == nil || t.Verify.Every <= 0 {
-		return time.Time{}, false
-	}
-	var at time.Time
-	for _, d := range t.Destinations {
-		for _, c := range inv.Copies[app.Name][planner.Location{Tier: t.Name, Destination: d.Name}] {
-			if !c.Healthy() {
-				continue
-			}
-			if due := c.Verified.Add(t.Verify.Every); at.IsZero() || due.Before(at) {
-				at = due
-			}
-		}
-	}
-	return at, !at.IsZero()
 }
 
 // MaxGrace caps how late a snapshot may be before it counts as stale.

@@ -170,24 +170,10 @@ func inventoryWith(newest, verified time.Time) *planner.Inventory {
 	}, Failed: map[string]string{}}
 }
 
-func TestNextWakeAndStale(t *testing.T) {
+func TestStale(t *testing.T) {
 	cfg := clockConfig(t)
 	newest := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
 	inv := inventoryWith(newest, newest.Add(time.Minute))
-	now := newest.Add(time.Hour)
-
-	w := NextWake(cfg, inv, now, 15*time.Minute)
-	if !w.At.Equal(now.Add(15*time.Minute)) || w.Reason != "periodic reconcile (--interval 15m0s)" {
-		t.Errorf("NextWake with a short interval = %+v", w)
-	}
-	w = NextWake(cfg, inv, now, 48*time.Hour)
-	if want := newest.Add(24 * time.Hour); !w.At.Equal(want) || w.Reason != `schedule "0 2 * * *" of app` {
-		t.Errorf("NextWake = %+v, want the tick at %s", w, want)
-	}
-	inv = inventoryWith(newest, newest.Add(-6*24*time.Hour-12*time.Hour)) // verification due before the next tick
-	if w := NextWake(cfg, inv, now, 48*time.Hour); w.Reason != "verification of app at tier local" {
-		t.Errorf("NextWake = %+v, want the verification", w)
-	}
 
 	for _, c := range []struct {
 		now   time.Time

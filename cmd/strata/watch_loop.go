@@ -9,7 +9,10 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/internal/stores"
 	"github.com/stratabackup/strata/notify"
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/reconcile"
 	"github.com/stratabackup/strata/spec"
 )
@@ -30,6 +33,7 @@ type watcher struct {
 	commit  string       // its git commit, "" outside git
 	hash    string       // digest of the config files last loaded, valid or not
 	failing int          // reconciles failed in a row
+	stalled string       // what only a person can fix; "" when retrying may help
 	tracker notify.Tracker
 	status  *watchStatus
 	metrics *watchMetrics
@@ -168,6 +172,19 @@ func (w *watcher) pull(ctx context.Context) string {
 	return "pulled commit " + short(commit)
 }
 
+// needsPerson says whether err is one that retrying cannot fix.
+func needsPerson(err error) bool {
+	return errors.Is(err, stores.ErrUnsetEnv) || providers.NeedsPerson(err)
+}
+
+// markStalled marks the failure of the step (the last one) as stalled.
+func markStalled(failures []notify.Failure, stalled bool) []notify.Failure {
+	if stalled && len(failures) > 0 {
+		failures[len(failures)-1].Stalled = true
+	}
+	return failures
+}
+
 // nextWake is when to reconcile next, never sooner than a floor that grows
 // while reconciles keep failing.
 func (w *watcher) nextWake() reconcile.Wake {
@@ -198,12 +215,28 @@ func (w *watcher) reconcile(ctx context.Context, why string) {
 	if ctx.Err() != nil {
 		return // stopped: no verdict on a cancelled run
 	}
-	if len(failures) > 0 {
+	w.stalled = stalledBy(failures)
+	switch {
+	case w.stalled != "":
+		w.failing = 0 // no back-off: it waits for a person
+	case len(failures) > 0:
 		w.failing++
-	} else {
+	default:
 		w.failing = 0
 	}
 	w.record(ctx, s, rep, failures, why, start, time.Now())
+}
+
+// stalledBy says which failure only a person can fix — an invalid or
+// refused plan (mass purge), a missing secret, an unknown or unchecked host
+// key, refused credentials — or "" when retrying may help.
+func stalledBy(failures []notify.Failure) string {
+	for _, f := range failures {
+		if f.Stalled {
+			return f.Action + ": " + f.Error
+		}
+	}
+	return ""
 }
 
 // planAndApply is one reconcile: the survey, the plan and its execution
@@ -211,11 +244,12 @@ func (w *watcher) reconcile(ctx context.Context, why string) {
 func (w *watcher) planAndApply(ctx context.Context, why string) (*survey, *executor.Report, []notify.Failure) {
 	s, err := surveyConfig(ctx, w.cfg)
 	if err != nil {
-		return nil, nil, runFailures(nil, nil, "open destinations", err)
+		return nil, nil, markStalled(runFailures(nil, nil, "open destinations", err), needsPerson(err))
 	}
 	p, planErr := w.g.plan(s, planFlags{maxPurge: -1})
 	if p == nil {
-		return s, nil, runFailures(nil, s.inv, "plan", planErr)
+		var mass *planner.MassPurgeError
+		return s, nil, markStalled(runFailures(nil, s.inv, "plan", planErr), errors.As(planErr, &mass))
 	}
 	w.status.update(func() { w.status.LastPlan = newPlanStatus(p) })
 	var rep *executor.Report

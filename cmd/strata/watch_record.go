@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/notify"
+	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/reconcile"
 	"github.com/stratabackup/strata/spec"
 )
@@ -21,7 +23,6 @@ import (
 func (w *watcher) record(ctx context.Context, s *survey, rep *executor.Report, failures []notify.Failure, why string, start, end time.Time) {
 	ok := len(failures) == 0
 	w.metrics.observeRun(rep, ok, end.Sub(start), end, w.commit)
-	wake := reconcile.Wake{At: end, Reason: "retry: the reconcile could not list the destinations"}
 	var stale []notify.Stale
 	apps := []appStatus{}
 	if s != nil {
@@ -29,8 +30,8 @@ func (w *watcher) record(ctx context.Context, s *survey, rep *executor.Report, f
 		w.metrics.observeStored(rows)
 		stale = reconcile.Stale(w.cfg, s.inv, end)
 		apps = appStatuses(w.cfg, s, rows, stale)
-		wake = reconcile.NextWake(w.cfg, s.inv, end, w.o.interval)
 	}
+	wake := w.wakeAfter(s, end)
 	last := newApplyStatus(rep, failures, why, start, end)
 	w.status.update(func() {
 		w.status.LastApply, w.status.Apps, w.status.NextWake = last, apps, wake
@@ -43,6 +44,32 @@ func (w *watcher) record(ctx context.Context, s *survey, rep *executor.Report, f
 	})
 	w.logOutcome(last, stale)
 	w.fire(ctx, w.tracker.Run(notify.Outcome{Failures: failures, Stale: stale}, w.base()))
+}
+
+// wakeAfter is when the next reconcile is due, as the planner says: the plan
+// of what the apply left has the next wake-up (schedule tick, verification
+// due by the sampling rule). Actions still due mean at once (the caller
+// backs off while reconciles fail); a stalled reconcile waits for a
+// configuration change or the periodic reconcile, never for a back-off.
+func (w *watcher) wakeAfter(s *survey, end time.Time) reconcile.Wake {
+	periodic := reconcile.Wake{At: end.Add(w.o.interval), Reason: fmt.Sprintf("periodic reconcile (--interval %s)", w.o.interval)}
+	if w.stalled != "" {
+		periodic.Reason = "stalled until the configuration changes (" + w.stalled + "); or " + periodic.Reason
+		return periodic
+	}
+	if s == nil {
+		return reconcile.Wake{At: end, Reason: "retry: the reconcile could not list the destinations"}
+	}
+	p, _ := planner.BuildPlan(w.cfg, s.inv, end, planner.Options{})
+	switch {
+	case p == nil:
+		return reconcile.Wake{At: end, Reason: "retry: the plan failed"}
+	case len(p.Actions) > 0:
+		return reconcile.Wake{At: end, Reason: fmt.Sprintf("retry: %d action(s) still due, first %s", len(p.Actions), p.Actions[0].Key)}
+	case p.NextWakeup != nil && p.NextWakeup.At.Before(periodic.At):
+		return reconcile.Wake{At: p.NextWakeup.At, Reason: p.NextWakeup.Reason}
+	}
+	return periodic
 }
 
 func newApplyStatus(rep *executor.Report, failures []notify.Failure, why string, start, end time.Time) *applyStatus {

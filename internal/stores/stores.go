@@ -6,6 +6,7 @@ package stores
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -14,12 +15,26 @@ import (
 	"github.com/stratabackup/strata/spec"
 )
 
+// ErrUnsetEnv is what errors.Is finds in the error of opening a destination
+// whose value comes from env() of a variable that is not set.
+var ErrUnsetEnv = errors.New("environment variable not set")
+
+// unsetEnvError says which environment variable a destination needs and
+// where the value was declared.
+type unsetEnvError struct{ dest, what, name, where string }
+
+func (e *unsetEnvError) Error() string {
+	return fmt.Sprintf("destination %q: %s needs environment variable %s, which is not set (%s); export it and run again",
+		e.dest, e.what, e.name, e.where)
+}
+
+func (e *unsetEnvError) Is(target error) bool { return target == ErrUnsetEnv }
+
 // resolve returns a Value's string, or an error saying which environment
 // variable is missing and where the value was declared.
 func resolve(dest, what string, v spec.Value) (string, error) {
 	if v.UnsetEnv != "" {
-		return "", fmt.Errorf("destination %q: %s needs environment variable %s, which is not set (%s); export it and run again",
-			dest, what, v.UnsetEnv, v.Range.String())
+		return "", &unsetEnvError{dest: dest, what: what, name: v.UnsetEnv, where: v.Range.String()}
 	}
 	return v.Str, nil
 }
