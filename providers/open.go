@@ -51,6 +51,9 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	primeHashes(f)
 	s := newStore(c.Name, f, red, c.CryptPassword != "")
 	s.cfg = ctx
+	if s.perm, err = newPerms(f, c); err != nil {
+		return fail(err)
+	}
 	if info.Name == "local" {
 		if parsed, err := fspath.Parse(c.Remote); err == nil {
 			s.localRoot = parsed.Path

@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"os"
 	"time"
 )
 
@@ -90,4 +91,13 @@ type Config struct {
 	// Timeout bounds connecting and every wait for data from the backend;
 	// 0 means the default (STRATA_TIMEOUT, else 30s to connect and 5m idle).
 	Timeout time.Duration
+	// FileMode is the mode of the files written (0: DefaultFileMode, 0600);
+	// directories get DirMode(FileMode), immutable files ReadOnly(FileMode).
+	// Local and SFTP destinations have modes; object stores have none.
+	FileMode os.FileMode
+	// GID, when HasGID, is the group given to what a local destination
+	// writes (an SFTP server's group cannot be set by name: a setgid
+	// destination root hands its group down).
+	GID    int
+	HasGID bool
 }

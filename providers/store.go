@@ -45,6 +45,9 @@ type store struct {
 	// localRoot is the root path of a local destination, for the free
 	// space of a root not made yet.
 	localRoot string
+	// perm sets the modes of what is written; nil where the backend has
+	// none (object stores).
+	perm *perms
 }
 
 // with gives ctx the destination's own rclone configuration, if any.
@@ -228,6 +231,9 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (i
 	if s.rename {
 		target = tempName(p)
 	}
+	if err := s.perm.prepare(ctx, target); err != nil {
+		return 0, err
+	}
 	in, stop := readAhead(ctx, cr, size)
 	o, err := s.put(ctx, target, in, size)
 	stop()
@@ -236,6 +242,9 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (i
 	}
 	if err == nil {
 		err = checkStored(o, size)
+	}
+	if err == nil {
+		err = s.perm.protect(ctx, o, p)
 	}
 	if err == nil && s.rename {
 		err = s.finalize(ctx, o, p)
@@ -432,9 +441,15 @@ func (s *store) serverCopy(ctx context.Context, src *store, srcPath, dstPath str
 	if s.rename {
 		target = tempName(dstPath)
 	}
+	if err := s.perm.prepare(ctx, target); err != nil {
+		return s.errorf("copy to", dstPath, err)
+	}
 	copied, err := s.f.Features().Copy(ctx, o, target)
 	if err == nil && copied.Size() != o.Size() {
 		err = fmt.Errorf("copied %d bytes, expected %d", copied.Size(), o.Size())
+	}
+	if err == nil {
+		err = s.perm.protect(ctx, copied, dstPath)
 	}
 	if err == nil && s.rename {
 		err = s.finalize(ctx, copied, dstPath)

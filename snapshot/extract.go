@@ -44,7 +44,7 @@ type ExtractStats struct {
 const maxWindow = 128 << 20
 
 // Extract unpacks the zstd-compressed tar stream r (e.g. from NewReader) into
-// dir, creating it if needed. No entry can write outside dir: names that are
+// dir, creating it (mode 0700) if needed. No entry can write outside dir: names that are
 // absolute or climb out are refused, as are symlinks pointing out of dir,
 // hard links and any path through a symlink. Modes and modification times are
 // restored (those of directories last); owners are not.
@@ -62,7 +62,10 @@ func Extract(ctx context.Context, r io.Reader, dir string, opts ExtractOptions) 
 			return nil, fmt.Errorf("invalid include pattern %q", pat)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// A target made here is private (its missing parents too): what is
+	// restored keeps its archived modes, and a 0755 top directory would
+	// open the whole tree to every user. An existing target is left as is.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	root, err := os.OpenRoot(dir)

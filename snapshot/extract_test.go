@@ -464,3 +464,29 @@ func TestExtractDigestErrorOfLargeFile(t *testing.T) {
 	}
 	checkGoroutines(t, before)
 }
+
+// A target Extract makes is private, its missing parents too, while what
+// it restores keeps the archived modes; an existing target keeps its own.
+func TestExtractMakesTargetPrivate(t *testing.T) {
+	archive := craft(t, entry{name: "etc/", typ: tar.TypeDir}, entry{name: "etc/motd", typ: tar.TypeReg, body: "hi"})
+	base := t.TempDir()
+	mustDo(t, os.Chmod(base, 0o755))
+	made := filepath.Join(base, "new", "target")
+	_, err := Extract(context.Background(), bytes.NewReader(archive), made, ExtractOptions{})
+	mustDo(t, err)
+	kept := filepath.Join(base, "kept")
+	mustDo(t, os.Mkdir(kept, 0o750))
+	mustDo(t, os.Chmod(kept, 0o750))
+	_, err = Extract(context.Background(), bytes.NewReader(archive), kept, ExtractOptions{})
+	mustDo(t, err)
+	for p, mode := range map[string]os.FileMode{
+		filepath.Join(base, "new"): 0o700, made: 0o700, kept: 0o750,
+		filepath.Join(made, "etc"): 0o644, filepath.Join(made, "etc/motd"): 0o644,
+	} {
+		fi, err := os.Stat(p)
+		mustDo(t, err)
+		if fi.Mode().Perm() != mode {
+			t.Errorf("%s: mode %04o, want %04o", p, fi.Mode().Perm(), mode)
+		}
+	}
+}

@@ -4,6 +4,7 @@
 package spec
 
 import (
+	"os"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -80,7 +81,15 @@ type Destination struct {
 	// InsecureSkipHostKey turns SFTP host-key checking off (explicit opt-out).
 	InsecureSkipHostKey bool
 	// Timeout bounds connecting and every wait for data; 0 means the default.
-	Timeout   time.Duration
+	Timeout time.Duration
+	// FileMode is the mode of the files strata writes here (`mode`); 0
+	// means private to the user strata runs as (0600).
+	FileMode os.FileMode
+	// Group is the group (`group`) given what strata writes here, GID its
+	// number on this machine; HasGID says it is set.
+	Group     string
+	GID       int
+	HasGID    bool
 	DeclRange hcl.Range
 
 	splitRange, transfersRange *hcl.Range // where they were set, for warnings

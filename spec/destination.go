@@ -2,6 +2,9 @@ package spec
 
 import (
 	"fmt"
+	"os"
+	"os/user"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -17,6 +20,8 @@ var destinationSchema = &hcl.BodySchema{
 		{Name: "known_hosts"},
 		{Name: "insecure_skip_host_key"},
 		{Name: "timeout"},
+		{Name: "group"},
+		{Name: "mode"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "encrypt"}},
 }
@@ -57,6 +62,7 @@ func (l *loader) decodeDestinationBlock(b *hcl.Block) *Destination {
 		d.transfersRange = attr.Range.Ptr()
 	}
 	l.decodeSSHAttrs(d, attrs)
+	l.decodeAccess(d, attrs)
 	if eb := l.singleBlock(content, "encrypt"); eb != nil {
 		d.Encrypt = l.decodeEncryptBlock(eb)
 	}
@@ -148,4 +154,68 @@ func (l *loader) warnIneffective() {
 				d.transfersRange))
 		}
 	}
+}
+
+// decodeAccess decodes who may read what strata writes here: `mode` (the
+// files' mode, an octal string; directories get the matching one) and
+// `group` (a group of this machine, by name or number). A group without a
+// mode means "0640"; neither means private to the user strata runs as.
+func (l *loader) decodeAccess(d *Destination, attrs hcl.Attributes) {
+	if attr := attrs["group"]; attr != nil {
+		l.decodeGroup(d, attr)
+	}
+	if attr := attrs["mode"]; attr != nil {
+		d.FileMode, _ = l.attrMode(attr)
+	} else if d.HasGID {
+		d.FileMode = 0o640
+	}
+}
+
+// decodeGroup resolves `group` on this machine.
+func (l *loader) decodeGroup(d *Destination, attr *hcl.Attribute) {
+	name, ok := l.attrString(attr)
+	if !ok {
+		return
+	}
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		g, err = user.LookupGroupId(name)
+	}
+	var gid int
+	if err == nil {
+		gid, err = strconv.Atoi(g.Gid)
+	}
+	if err != nil {
+		rng := attr.Expr.Range()
+		l.diags = append(l.diags, errorDiag("Unknown group",
+			fmt.Sprintf("There is no group %q on this machine: create it (groupadd %s), or name an existing group.", name, name), &rng))
+		return
+	}
+	d.Group, d.GID, d.HasGID = name, gid, true
+}
+
+// attrMode reads an octal file mode ("0640") that keeps the data from
+// other users and lets strata (the owner) read and write.
+func (l *loader) attrMode(attr *hcl.Attribute) (os.FileMode, bool) {
+	s, ok := l.attrString(attr)
+	if !ok {
+		return 0, false
+	}
+	rng := attr.Expr.Range()
+	m, err := strconv.ParseUint(s, 8, 32)
+	switch {
+	case err != nil || m > 0o777:
+		l.diags = append(l.diags, errorDiag("Invalid mode",
+			fmt.Sprintf("%q is not a file mode: write it in octal, as a string, e.g. mode = \"0640\".", s), &rng))
+	case m&0o007 != 0:
+		l.diags = append(l.diags, errorDiag("Mode opens the backups to every user",
+			fmt.Sprintf("mode %q lets users other than the owner and the group read or change the backups. "+
+				"Drop the bits for others (mode = \"%04o\") and name the group that may read them: group = \"backup\".", s, m&^0o007), &rng))
+	case m&0o600 != 0o600:
+		l.diags = append(l.diags, errorDiag("Invalid mode",
+			fmt.Sprintf("mode %q does not let strata (the owner) read and write what it stores: keep 06 in the owner's digit, e.g. mode = \"0640\".", s), &rng))
+	default:
+		return os.FileMode(m), true
+	}
+	return 0, false
 }

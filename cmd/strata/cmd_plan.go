@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,7 @@ func runPlan(cmd *cobra.Command, g *globals, o planOptions) error {
 		return err
 	}
 	if o.out != "" {
-		if err := os.WriteFile(o.out, data, 0o600); err != nil {
+		if err := writePrivate(o.out, data); err != nil {
 			return fmt.Errorf("saving the plan: %w", err)
 		}
 		if !g.json {
@@ -81,4 +82,29 @@ func (g *globals) showPlan(data []byte) error {
 		return err
 	}
 	return planner.RenderJSON(g.stdout, data, planner.RenderOptions{Color: g.color})
+}
+
+// writePrivate writes data to name as a new file of mode 0600 that replaces
+// name whole: a saved plan names every source path and destination, and an
+// existing file's wider mode (os.WriteFile keeps it) must not carry over.
+func writePrivate(name string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o600) // CreateTemp's mode already; said so for the reader
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
 }

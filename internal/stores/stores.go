@@ -46,7 +46,8 @@ func ProviderConfig(d *spec.Destination) (providers.Config, error) {
 		return providers.Config{}, err
 	}
 	c := providers.Config{Name: d.Name, Remote: remote, Options: map[string]string{},
-		KnownHostsFile: d.KnownHosts, InsecureSkipHostKey: d.InsecureSkipHostKey, Timeout: d.Timeout}
+		KnownHostsFile: d.KnownHosts, InsecureSkipHostKey: d.InsecureSkipHostKey, Timeout: d.Timeout,
+		FileMode: d.FileMode, GID: d.GID, HasGID: d.HasGID}
 	for _, k := range sortedKeys(d.Options) {
 		if c.Options[k], err = resolve(d.Name, "option "+k, d.Options[k]); err != nil {
 			return providers.Config{}, err
