@@ -36,6 +36,19 @@ type archiver struct {
 	left  int64        // bytes of its content still to read
 	pad   int64        // zero bytes still owed: a shrunk file's tail
 	done  bool
+
+	offset int64             // bytes of the stream returned by Read so far
+	spans  func(ContentSpan) // told where each regular file's content lies; may be nil
+}
+
+// ContentSpan is where the content of one regular file lies in the tar
+// stream: bytes [Start, End) of the stream. It is the seam between the
+// archive (which entries the stream holds) and the way the stream is cut
+// and stored: a file-aware cut keeps a large file's content on chunk
+// boundaries of its own, whatever changed around it.
+type ContentSpan struct {
+	Start, End int64
+	Name       string // the entry's name in the archive
 }
 
 // walkEntry is one walked path, a walk error, or a warning about a path
@@ -119,6 +132,12 @@ func extraNamer(x ExtraDir) func(string) string {
 // Read implements io.Reader: pending header bytes first, then the current
 // file's content, then zero padding, then the next entry.
 func (a *archiver) Read(p []byte) (int, error) {
+	n, err := a.read(p)
+	a.offset += int64(n)
+	return n, err
+}
+
+func (a *archiver) read(p []byte) (int, error) {
 	for {
 		if err := a.ctx.Err(); err != nil {
 			return 0, err
@@ -261,6 +280,12 @@ func (a *archiver) addFile(it *item) error {
 	}
 	a.summary.Files++
 	a.summary.Bytes += size
+	if a.spans != nil && size > 0 {
+		// The header just queued is the last of the pending bytes: the
+		// content follows it, before anything is read of it.
+		start := a.offset + int64(a.pend.Len())
+		a.spans(ContentSpan{Start: start, End: start + size, Name: it.name})
+	}
 	if it.file != nil {
 		a.file, a.path, a.size, a.left = it.file, it.path, size, size
 		return a.endFile() // an empty file ends at once
