@@ -90,7 +90,7 @@ func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Applicat
 		if ctx.Err() != nil || (!errors.As(err, &digest) && errors.Is(err, os.ErrExist)) {
 			return err // not the copy's fault: another copy would not help
 		}
-		g.logger.Warn(fmt.Sprintf("restore from %s failed: %v", r.loc, err))
+		g.warnf("restore from %s failed: %v", r.loc, err)
 		errs = append(errs, fmt.Errorf("%s: %w", r.loc, err))
 	}
 	return fmt.Errorf("no copy of %s %s could be restored: %w", app.Name, id, errors.Join(errs...))
