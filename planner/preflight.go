@@ -29,8 +29,20 @@ type Refusal struct {
 }
 
 func (r Refusal) String() string {
-	return fmt.Sprintf("%s needs about %s at destination %q, which has %s free with min_free = %s (%s would be left)",
-		r.Key, ibytes(r.Needed), r.Destination, ibytes(r.Free), ibytes(r.MinFree), ibytes(r.Free-r.Needed))
+	left, minFree := sizePair(r.Free-r.Needed, r.MinFree)
+	return fmt.Sprintf("%s would write about %s to destination %q, which has %s free: that leaves %s, less than its min_free of %s",
+		r.Key, ibytes(r.Needed), r.Destination, ibytes(r.Free), left, minFree)
+}
+
+// sizePair formats two sizes for a comparison; when they round to the same
+// text, each also gets its exact byte count, so that a reader sees why one
+// is less than the other.
+func sizePair(a, b int64) (string, string) {
+	sa, sb := ibytes(a), ibytes(b)
+	if sa == sb && a != b {
+		return fmt.Sprintf("%s (%d bytes)", sa, a), fmt.Sprintf("%s (%d bytes)", sb, b)
+	}
+	return sa, sb
 }
 
 // FreeSpaceError lists the actions refused by the free-space preflight.

@@ -27,6 +27,7 @@ type archiver struct {
 	exclude  excluder
 	summary  SourceSummary
 	warnings []string
+	onRead   func(n int64) // WriteOptions.Progress, or nil
 
 	ahead *prefetcher  // the walk, with files opened and small ones read
 	pend  bytes.Buffer // encoded headers, padding or the trailer, not yet read
@@ -216,6 +217,7 @@ func (a *archiver) addSymlink(p, name string, fi fs.FileInfo) error {
 		return a.walkError(p, "", err)
 	}
 	a.summary.Files++
+	a.summary.Symlinks++
 	return a.header(fi, name, target, 0)
 }
 
@@ -266,6 +268,7 @@ func (a *archiver) addFile(it *item) error {
 		return a.endFile() // an empty file ends at once
 	}
 	a.pend.Write(it.data)
+	a.read(int64(len(it.data)))
 	if n := int64(len(it.data)); n < size {
 		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", it.path, size, n)
 		a.pend.Write(make([]byte, size-n))
@@ -281,6 +284,7 @@ func (a *archiver) addFile(it *item) error {
 func (a *archiver) readFile(p []byte) (int, error) {
 	n, err := a.file.Read(p[:min(int64(len(p)), a.left)])
 	a.left -= int64(n)
+	a.read(int64(n))
 	switch {
 	case err == io.EOF || (err == nil && n == 0):
 		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", a.path, a.size, a.size-a.left)
@@ -292,6 +296,13 @@ func (a *archiver) readFile(p []byte) (int, error) {
 		return n, a.endFile()
 	}
 	return n, nil
+}
+
+// read reports n bytes of file content read.
+func (a *archiver) read(n int64) {
+	if a.onRead != nil && n > 0 {
+		a.onRead(n)
+	}
 }
 
 // endFile, once the current file's content is complete, checks that it did

@@ -65,12 +65,9 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	}
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
 	if len(p.Actions) == 0 {
-		if !g.json {
-			fmt.Fprintln(g.stdout, "No changes. Backups match the configuration.")
-		} else {
-			writeJSON(g.stdout, executor.Report{Results: []*executor.Result{}})
-		}
-		return errors.Join(planErr, listingFailures(s.inv))
+		err := errors.Join(planErr, listingFailures(s.inv))
+		g.printNothingToDo(err != nil)
+		return err
 	}
 	rep, err := g.execute(ctx, s, p, o.parallel)
 	if err != nil {
@@ -78,6 +75,20 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	}
 	g.notifyApply(ctx, s, rep, planErr)
 	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.inv))
+}
+
+// printNothingToDo says that apply had no action to run. "No changes" is
+// said only when nothing was refused and every listing succeeded: a plan
+// emptied by a refusal does not match the configuration.
+func (g *globals) printNothingToDo(refused bool) {
+	switch {
+	case g.json:
+		writeJSON(g.stdout, executor.Report{Results: []*executor.Result{}})
+	case refused:
+		fmt.Fprintln(g.stdout, "Nothing was applied: the plan has no action that could run (see the errors below).")
+	default:
+		fmt.Fprintln(g.stdout, "No changes. Backups match the configuration.")
+	}
 }
 
 // savedPlan reads a plan file and refuses it if the inventory changed.
