@@ -101,7 +101,8 @@ func (g *globals) printRestored(app, id, loc, to string, st *snapshot.ExtractSta
 		writeJSON(g.stdout, map[string]any{"app": app, "snapshot": id, "from": loc, "to": to, "stats": st})
 		return
 	}
-	fmt.Fprintf(g.stdout, "Restored %s %s from %s into %s: %d files, %s.\n", app, id, loc, to, st.Files, executor.HumanBytes(st.Bytes))
+	fmt.Fprintf(g.stdout, "Restored %s %s from %s into %s: %s, %s.\n", app, id, loc, to,
+		executor.CountFiles(st.Files+st.Symlinks, st.Symlinks), executor.HumanBytes(st.Bytes))
 }
 
 // checkTarget refuses a non-empty target without force.
