@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,8 +52,12 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	}
 	var p *planner.Plan
 	var planErr error
+	now := g.clock // a fresh plan's snapshots are named when they are made
 	if len(args) == 1 {
 		p, err = g.savedPlan(s, args[0])
+		if p != nil {
+			now = func() time.Time { return p.Now }
+		}
 	} else {
 		p, planErr = g.plan(s, o.planFlags)
 		if p == nil {
@@ -69,7 +74,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 		g.printNothingToDo(err != nil)
 		return err
 	}
-	rep, err := g.execute(ctx, s, p, o.parallel)
+	rep, err := g.execute(ctx, s, p, o.parallel, now)
 	if err != nil {
 		return err
 	}
@@ -100,6 +105,10 @@ func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
 	p, err := planner.ReadPlanJSON(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a strata plan: %v", file, err)
+	}
+	if !g.now.IsZero() && !g.now.Equal(p.Now) {
+		return nil, fmt.Errorf("%s was planned for %s, not --now %s: a saved plan is applied at its own time; "+
+			"leave out --now, or plan again with it", file, p.Now.Format(time.RFC3339), g.now.Format(time.RFC3339))
 	}
 	if p.Fingerprint != s.inv.Fingerprint {
 		return nil, fmt.Errorf("the stored backups changed since %s was made; run 'strata plan' again", file)
@@ -132,7 +141,8 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 }
 
 // execute takes leases on the destinations the plan writes and runs it.
-func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int) (*executor.Report, error) {
+// now names the new snapshots.
+func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int, now func() time.Time) (*executor.Report, error) {
 	written := executor.Stores{}
 	for _, a := range p.Actions {
 		written[a.Location.Destination] = s.stores[a.Location.Destination]
@@ -151,7 +161,7 @@ func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, paral
 	}
 	ui := g.newProgress(len(p.Actions))
 	ex := executor.New(s.cfg, s.stores, executor.Options{
-		Parallel: parallel, Now: g.clock, Version: strataVersion(), Events: ui.event,
+		Parallel: parallel, Now: now, Version: strataVersion(), Events: ui.event,
 	})
 	rep := ex.Run(ctx, p)
 	ui.finish()

@@ -20,7 +20,7 @@ current directory), as with restore; an existing file is never overwritten
 without --force. Digests are checked while reading, as with restore.`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.include = extractPatterns(args[1:])
+			o.include, o.paths = extractPatterns(args[1:]), args[1:]
 			o.anyTarget = true
 			restoreArgs := []string{args[0]}
 			if id != "" {

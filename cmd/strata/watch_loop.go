@@ -221,7 +221,7 @@ func (w *watcher) planAndApply(ctx context.Context, why string) (*survey, *execu
 	var rep *executor.Report
 	if len(p.Actions) > 0 {
 		w.g.logger.Info("applying", "why", why, "actions", len(p.Actions))
-		if rep, err = w.g.execute(ctx, s, p, w.o.parallel); err != nil {
+		if rep, err = w.g.execute(ctx, s, p, w.o.parallel, w.g.clock); err != nil {
 			return s, nil, runFailures(nil, s.inv, "apply", planErr, err)
 		}
 	}
