@@ -59,7 +59,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 			now = func() time.Time { return p.Now }
 		}
 	} else {
-		p, planErr = g.plan(s, o.planFlags)
+		p, planErr = g.plan(ctx, s, o.planFlags)
 		if p == nil {
 			return planErr
 		}

@@ -136,4 +136,3 @@ func writeLiveLease(t *testing.T, dir string) {
 		"created": now.Add(-time.Hour), "expires": now.Add(time.Hour)})
 	writeTestFile(t, filepath.Join(dir, ".strata", "locks", "0000000000000001.json"), b)
 }
-

@@ -213,7 +213,7 @@ func (w *watcher) planAndApply(ctx context.Context, why string) (*survey, *execu
 	if err != nil {
 		return nil, nil, runFailures(nil, nil, "open destinations", err)
 	}
-	p, planErr := w.g.plan(s, planFlags{maxPurge: -1})
+	p, planErr := w.g.plan(ctx, s, planFlags{maxPurge: -1})
 	if p == nil {
 		return s, nil, runFailures(nil, s.inv, "plan", planErr)
 	}
