@@ -31,7 +31,9 @@ if what is stored changed since), takes a lease on every destination it writes,
 and runs the actions: new snapshots streamed to the origin tier, transfers
 down the tiers with digest checks, verifications, purges and cleanups.
 On a terminal it shows the plan and asks for 'yes' unless --auto-approve;
-without a terminal it needs --auto-approve or a saved plan.
+without a terminal it needs --auto-approve or a saved plan. A saved plan is
+applied at its own time: its new snapshots are named after the time it was
+planned for, and a different --now is refused.
 
 Exit codes: 0 every action succeeded (or nothing to do), 1 an action failed or
 was skipped or the plan was refused, 4 another apply holds a lease,
