@@ -27,6 +27,7 @@ type archiver struct {
 	exclude  excluder
 	summary  SourceSummary
 	warnings []string
+	onRead   func(n int64) // WriteOptions.Progress, or nil
 
 	ahead *prefetcher  // the walk, with files opened and small ones read
 	pend  bytes.Buffer // encoded headers, padding or the trailer, not yet read
@@ -132,12 +133,13 @@ func extraNamer(x ExtraDir) func(string) string {
 // Read implements io.Reader: pending header bytes first, then the current
 // file's content, then zero padding, then the next entry.
 func (a *archiver) Read(p []byte) (int, error) {
-	n, err := a.read(p)
+	n, err := a.fill(p)
 	a.offset += int64(n)
 	return n, err
 }
 
-func (a *archiver) read(p []byte) (int, error) {
+// fill is Read without the count of bytes returned.
+func (a *archiver) fill(p []byte) (int, error) {
 	for {
 		if err := a.ctx.Err(); err != nil {
 			return 0, err
@@ -235,6 +237,7 @@ func (a *archiver) addSymlink(p, name string, fi fs.FileInfo) error {
 		return a.walkError(p, "", err)
 	}
 	a.summary.Files++
+	a.summary.Symlinks++
 	return a.header(fi, name, target, 0)
 }
 
@@ -291,6 +294,7 @@ func (a *archiver) addFile(it *item) error {
 		return a.endFile() // an empty file ends at once
 	}
 	a.pend.Write(it.data)
+	a.read(int64(len(it.data)))
 	if n := int64(len(it.data)); n < size {
 		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", it.path, size, n)
 		a.pend.Write(make([]byte, size-n))
@@ -306,6 +310,7 @@ func (a *archiver) addFile(it *item) error {
 func (a *archiver) readFile(p []byte) (int, error) {
 	n, err := a.file.Read(p[:min(int64(len(p)), a.left)])
 	a.left -= int64(n)
+	a.read(int64(n))
 	switch {
 	case err == io.EOF || (err == nil && n == 0):
 		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", a.path, a.size, a.size-a.left)
@@ -317,6 +322,13 @@ func (a *archiver) readFile(p []byte) (int, error) {
 		return n, a.endFile()
 	}
 	return n, nil
+}
+
+// read reports n bytes of file content read.
+func (a *archiver) read(n int64) {
+	if a.onRead != nil && n > 0 {
+		a.onRead(n)
+	}
 }
 
 // endFile, once the current file's content is complete, checks that it did

@@ -64,7 +64,9 @@ func run() int {
 	}()
 	g := &globals{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
 	root := newRootCommand(g)
-	root.SetArgs(normalizeArgs(os.Args[1:]))
+	args := normalizeArgs(os.Args[1:])
+	g.json = wantsJSON(args) // errors of flag parsing are JSON too
+	root.SetArgs(args)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	err := root.ExecuteContext(ctx)
@@ -83,7 +85,7 @@ func (g *globals) exitCode(ctx context.Context, err error) int {
 	if errors.As(context.Cause(ctx), &sig) {
 		var printed *exitCodeError
 		if err != nil && !(errors.As(err, &printed) && printed.err == nil) {
-			g.errorf("%v", err)
+			g.printError(err)
 		}
 		if sig.sig == syscall.SIGTERM {
 			return exitSIGTERM
@@ -96,11 +98,11 @@ func (g *globals) exitCode(ctx context.Context, err error) int {
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			g.errorf("%v", ec.err)
+			g.printError(ec.err)
 		}
 		return ec.code
 	}
-	g.errorf("%v", err)
+	g.printError(err)
 	return exitError
 }
 

@@ -60,8 +60,10 @@ func (o *planFlags) options() planner.Options {
 }
 
 // plan makes the plan, printing a refusal (mass purge) with its hint.
-func (g *globals) plan(s *survey, o planFlags) (*planner.Plan, error) {
-	p, err := planner.BuildPlan(s.cfg, s.inv, g.clock(), o.options())
+func (g *globals) plan(ctx context.Context, s *survey, o planFlags) (*planner.Plan, error) {
+	opts := o.options()
+	opts.SourceBytes = firstSnapshotSizes(ctx, s)
+	p, err := planner.BuildPlan(s.cfg, s.inv, g.clock(), opts)
 	var mass *planner.MassPurgeError
 	if errors.As(err, &mass) {
 		return nil, &exitCodeError{code: exitError, err: fmt.Errorf("plan refused: %v", err)}

@@ -246,7 +246,7 @@ func (w *watcher) planAndApply(ctx context.Context, why string) (*survey, *execu
 	if err != nil {
 		return nil, nil, markStalled(runFailures(nil, nil, "open destinations", err), needsPerson(err))
 	}
-	p, planErr := w.g.plan(s, planFlags{maxPurge: -1})
+	p, planErr := w.g.plan(ctx, s, planFlags{maxPurge: -1})
 	if p == nil {
 		var mass *planner.MassPurgeError
 		return s, nil, markStalled(runFailures(nil, s.inv, "plan", planErr), errors.As(planErr, &mass))
@@ -255,7 +255,7 @@ func (w *watcher) planAndApply(ctx context.Context, why string) (*survey, *execu
 	var rep *executor.Report
 	if len(p.Actions) > 0 {
 		w.g.logger.Info("applying", "why", why, "actions", len(p.Actions))
-		if rep, err = w.g.execute(ctx, s, p, w.o.parallel); err != nil {
+		if rep, err = w.g.execute(ctx, s, p, w.o.parallel, w.g.clock); err != nil {
 			return s, nil, runFailures(nil, s.inv, "apply", planErr, err)
 		}
 	}
