@@ -263,9 +263,10 @@ func (seg segment) firstOwnMinute(s *Schedule) int64 {
 	return ceilDiv(seg.start.Unix()+seg.prevOff, 60)
 }
 
-// gapTick reports whether a fixed-time job ticks at the start of the segment
-// because a local time it matches was skipped by a jump forward of up to
-// maxDSTJump there.
+// gapTick reports whether the job ticks at the start of the segment because
+// a local time it matches was skipped by the jump forward there: a
+// fixed-time job after a jump of up to maxDSTJump, any job after one of up
+// to smallJump.
 func (seg segment) gapTick(s *Schedule) bool {
 	fwd := seg.off - seg.prevOff
 	if seg.start.IsZero() || fwd <= 0 || fwd > int64(maxDSTJump/time.Second) {
