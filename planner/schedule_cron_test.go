@@ -131,3 +131,34 @@ func TestCronGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestCronNextPrevAgree walks every tick of 2026 in zones with odd offsets
+// and transitions and checks that Prev, which the planner asks, sees the
+// same ticks as Next, and that ticks only move forward.
+func TestCronNextPrevAgree(t *testing.T) {
+	zones := []string{"Europe/Zurich", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham"}
+	exprs := []string{"0 2 * * *", "30 1 * * *", "*/20 * * * *", "0 * * * *", "15 2 * * 0", "45 2,3 1-7 * 7"}
+	from, to := ts("2026-01-01T00:00:00Z"), ts("2027-01-01T00:00:00Z")
+	for _, zone := range zones {
+		for _, expr := range exprs {
+			s := mustSchedule(expr, zone)
+			prev, n := s.Prev(from), 0
+			for at := s.Next(from); !at.After(to); at = s.Next(at) {
+				if at.IsZero() || !at.After(prev) || n > 40000 {
+					t.Fatalf("%q in %s: tick %s after %s", expr, zone, at, prev)
+				}
+				if p := s.Prev(at); !p.Equal(at) {
+					t.Fatalf("%q in %s: Prev(%s) = %s", expr, zone, at, p)
+				}
+				if p := s.Prev(at.Add(-time.Second)); !p.Equal(prev) {
+					t.Fatalf("%q in %s: Prev(%s - 1s) = %s, want %s", expr, zone, at, p, prev)
+				}
+				prev, n = at, n+1
+			}
+			// A fixed-time daily job runs once a day, DST days included.
+			if (expr == "0 2 * * *" || expr == "30 1 * * *") && n != 365 {
+				t.Errorf("%q in %s ticks %d times in 2026, want 365", expr, zone, n)
+			}
+		}
+	}
+}
