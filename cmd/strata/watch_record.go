@@ -29,7 +29,7 @@ func (w *watcher) record(ctx context.Context, s *survey, rep *executor.Report, f
 		rows, _ := lsRows(s, nil)
 		w.metrics.observeStored(rows)
 		stale = reconcile.Stale(w.cfg, s.inv, end)
-		apps = appStatuses(w.cfg, s, rows, stale)
+		apps = appStatuses(w.cfg, s, rows, stale, end)
 	}
 	wake := w.wakeAfter(s, end)
 	last := newApplyStatus(rep, failures, why, start, end)

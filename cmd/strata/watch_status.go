@@ -111,11 +111,11 @@ func newPlanStatus(p *planner.Plan) *planStatus {
 }
 
 // appStatuses is the per-application state after a reconcile.
-func appStatuses(cfg *spec.Config, s *survey, rows []lsRow, stale []notify.Stale) []appStatus {
+func appStatuses(cfg *spec.Config, s *survey, rows []lsRow, stale []notify.Stale, now time.Time) []appStatus {
 	out := []appStatus{}
 	for _, app := range cfg.Applications {
 		as := appStatus{Name: app.Name, Schedule: scheduleOf(app), Locations: []lsRow{}}
-		next, newest := reconcile.NextSnapshot(app, s.inv)
+		next, newest := reconcile.NextSnapshot(app, s.inv, now)
 		as.Newest, as.NextSnapshot = timePtr(newest), timePtr(next)
 		for _, r := range rows {
 			if r.App == app.Name {
