@@ -2,99 +2,35 @@ package providers_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/stratabackup/strata/internal/testservers"
 	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/providers/providertest"
 )
 
-// mute is a TCP server on 127.0.0.1 that accepts every connection, writes
-// greeting on it (nothing, or half an SSH banner) and then says nothing
-// more until the test ends. accepted gets a value per connection.
-func mute(t *testing.T, greeting string) (port int, accepted <-chan struct{}) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := make(chan struct{}, 100)
-	held := make(chan net.Conn, 100)
-	t.Cleanup(func() {
-		l.Close()
-		for len(held) > 0 {
-			(<-held).Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte(greeting))
-			select {
-			case held <- c:
-			default:
-				c.Close()
-			}
-			select {
-			case acc <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	return l.Addr().(*net.TCPAddr).Port, acc
-}
-
-// muteSFTP is a destination on a mute server, with a key and known_hosts
-// (without a key rclone would ask an SSH agent, and fail before dialing).
-func muteSFTP(t *testing.T, port int) providers.Config {
-	dir := t.TempDir()
-	known, key := filepath.Join(dir, "known_hosts"), filepath.Join(dir, "id_ed25519")
-	if err := os.WriteFile(known, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(key, pem.EncodeToMemory(block), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return providers.Config{Name: "mute", Remote: fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=x:/d", port),
+// muteSFTP is a destination on a mute server.
+func muteSFTP(t *testing.T, m *testservers.Mute) providers.Config {
+	key, known := testservers.ClientFiles(t, t.TempDir())
+	return providers.Config{Name: "mute", Remote: fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=x:/d", m.Port),
 		Options: map[string]string{"key_file": key}, KnownHostsFile: known}
 }
-
-// greetings are the two ways a server that accepted a connection can fail
-// to speak SSH: not at all, or half a banner (no end of line).
-var greetings = map[string]string{"silent": "", "half banner": "SSH-2.0-"}
 
 // TestOpenTimesOutOnMuteServer: opening a destination whose server accepts
 // the connection and never completes the SSH handshake ends at the connect
 // timeout, with an error that names the destination and says it timed out
 // — also under crypt, whose inner remote is opened the same way.
 func TestOpenTimesOutOnMuteServer(t *testing.T) {
-	for name, greeting := range greetings {
+	for name, greeting := range testservers.Greetings {
 		for _, crypt := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s crypt=%v", name, crypt), func(t *testing.T) {
-				port, _ := mute(t, greeting)
-				c := muteSFTP(t, port)
+				c := muteSFTP(t, testservers.StartMute(t, greeting))
 				c.Timeout = time.Second
 				if crypt {
 					c.CryptPassword = "pw"
@@ -119,17 +55,17 @@ func TestOpenTimesOutOnMuteServer(t *testing.T) {
 // idle), cancelling the context ends an Open that is stuck in the SSH
 // handshake at once, not when the server gives up.
 func TestOpenYieldsToCancel(t *testing.T) {
-	for name, greeting := range greetings {
+	for name, greeting := range testservers.Greetings {
 		t.Run(name, func(t *testing.T) {
-			port, accepted := mute(t, greeting)
+			m := testservers.StartMute(t, greeting)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			go func() {
-				<-accepted
+				<-m.Accepted
 				cancel()
 			}()
 			err := bounded(t, 20*time.Second, func() error {
-				_, err := providers.Open(ctx, muteSFTP(t, port))
+				_, err := providers.Open(ctx, muteSFTP(t, m))
 				return err
 			})
 			if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "mute: open: ") {

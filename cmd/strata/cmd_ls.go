@@ -31,6 +31,7 @@ are listed too. It changes nothing.`,
 				return err
 			}
 			g.printLs(rows, s.inv)
+			g.warnListingFailures(s.inv)
 			return listingFailures(s.inv)
 		},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
@@ -66,6 +67,27 @@ func (g *globals) plan(s *survey, o planFlags) (*planner.Plan, error) {
 		return nil, &exitCodeError{code: exitError, err: fmt.Errorf("plan refused: %v", err)}
 	}
 	return p, err
+}
+
+// warnListingFailures prints on stderr why each failed listing failed (ls
+// shows only "listing failed" in its table; --json carries the error in
+// each row).
+func (g *globals) warnListingFailures(inv *planner.Inventory) {
+	if g.json {
+		return
+	}
+	for _, d := range sortedNames(inv.Failed) {
+		fmt.Fprintf(g.stderr, "strata: warning: listing of destination %q failed: %s\n", d, inv.Failed[d])
+	}
+}
+
+func sortedNames(m map[string]string) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // listingFailures says which listings failed, for the exit code.
