@@ -71,6 +71,7 @@ func (g *globals) plan(ctx context.Context, s *survey, o planFlags) (*planner.Pl
 	return p, err
 }
 
+
 // listingFailures says which listings failed, for the exit code.
 func listingFailures(inv *planner.Inventory) error {
 	if len(inv.Failed) == 0 {
