@@ -71,7 +71,6 @@ func (g *globals) plan(ctx context.Context, s *survey, o planFlags) (*planner.Pl
 	return p, err
 }
 
-
 // listingFailures says which listings failed, for the exit code.
 func listingFailures(inv *planner.Inventory) error {
 	if len(inv.Failed) == 0 {
