@@ -20,16 +20,10 @@ type CopyRef struct {
 // set, keeps only that tier.
 func CompleteCopies(inv *Inventory, app *spec.Application, fromTier string) (ids []string, byID map[string][]CopyRef) {
 	byID = map[string][]CopyRef{}
-	for _, t := range app.Tiers {
-		if fromTier != "" && t.Name != fromTier {
-			continue
-		}
-		for _, d := range t.Destinations {
-			loc := Location{Tier: t.Name, Destination: d.Name}
-			for _, c := range inv.Copies[app.Name][loc] {
-				if c.Complete {
-					byID[c.ID.String()] = append(byID[c.ID.String()], CopyRef{Location: loc, Copy: c})
-				}
+	for _, loc := range appLocations(app, fromTier) {
+		for _, c := range inv.Copies[app.Name][loc] {
+			if c.Complete {
+				byID[c.ID.String()] = append(byID[c.ID.String()], CopyRef{Location: loc, Copy: c})
 			}
 		}
 	}
@@ -78,17 +72,26 @@ func VerifyTargets(cfg *spec.Config, inv *Inventory, app, tier string) ([]Verify
 	}
 	var out []VerifyTarget
 	for _, a := range apps {
-		for _, t := range a.Tiers {
-			if tier != "" && t.Name != tier {
-				continue
-			}
-			for _, d := range t.Destinations {
-				loc := Location{Tier: t.Name, Destination: d.Name}
-				for _, c := range inv.Copies[a.Name][loc] {
-					out = append(out, VerifyTarget{App: a.Name, CopyRef: CopyRef{Location: loc, Copy: c}})
-				}
+		for _, loc := range appLocations(a, tier) {
+			for _, c := range inv.Copies[a.Name][loc] {
+				out = append(out, VerifyTarget{App: a.Name, CopyRef: CopyRef{Location: loc, Copy: c}})
 			}
 		}
 	}
 	return out, nil
+}
+
+// appLocations lists app's locations in tier chain order, then destination
+// order; only those of tier when it is not "".
+func appLocations(app *spec.Application, tier string) []Location {
+	var out []Location
+	for _, t := range app.Tiers {
+		if tier != "" && t.Name != tier {
+			continue
+		}
+		for _, d := range t.Destinations {
+			out = append(out, Location{Tier: t.Name, Destination: d.Name})
+		}
+	}
+	return out
 }
