@@ -3,8 +3,10 @@ package snapshot
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -151,4 +153,40 @@ func FuzzParseChunkList(f *testing.F) {
 			t.Fatalf("round trip changed the list:\n%q\n%q", b, out)
 		}
 	})
+}
+
+// TestChunkerGolden pins the cut: boundaries are part of the format, so a
+// change of library version or parameters that moves one must fail here
+// (and become a new ChunkerVersion, not a silent loss of dedup).
+func TestChunkerGolden(t *testing.T) {
+	data := seededBytes(2026, 24<<20)
+	for _, tc := range []struct {
+		p    CutParams
+		want string // sizes of the chunks, comma-separated, hashed
+	}{
+		{SmallCut, "74f2d221ffd6e392a3a5d1d9b38011273d2565d48df4f56409e92bbc8fc5f585"},
+		{LargeCut, "ca2a2a42a2253bf810bbf95cfc073dd800bf018a7e8637f844ffb699c3a85700"},
+	} {
+		var sizes []string
+		for _, id := range cutSizes(t, data, tc.p) {
+			sizes = append(sizes, strconv.Itoa(id))
+		}
+		sum := sha256.Sum256([]byte(strings.Join(sizes, ",")))
+		if got := hex.EncodeToString(sum[:]); got != tc.want {
+			t.Errorf("%s: %d chunks, sizes hash to %s, want %s", tc.p, len(sizes), got, tc.want)
+		}
+	}
+}
+
+// cutSizes cuts b with FastCDC at p and returns the chunk sizes.
+func cutSizes(t *testing.T, b []byte, p CutParams) []int {
+	t.Helper()
+	c, err := newCutter(bytes.NewReader(b))
+	mustDo(t, err)
+	if p == LargeCut {
+		c.span(ContentSpan{Start: 0, End: int64(len(b))})
+	}
+	var sizes []int
+	mustDo(t, c.run(func(ch []byte) error { sizes = append(sizes, len(ch)); return nil }))
+	return sizes
 }
