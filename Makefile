@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $$((5000 * $(FUZZ_N)))x ./spec
 	$(GO) test -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $$((50000 * $(FUZZ_N)))x ./snapshot
 	$(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $$((2000 * $(FUZZ_N)))x ./snapshot
+	$(GO) test -run '^$$' -fuzz '^FuzzParseChunkList$$' -fuzztime $$((50000 * $(FUZZ_N)))x ./snapshot
 
 ## bench: Go benchmarks of the planner, retention and archive writer, then
 ## strata against restic, Borg, rclone, scp, tar|zstd and openssl on a generated

@@ -6,6 +6,9 @@ set -euo pipefail
 need=()
 command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
 command -v git >/dev/null 2>&1 || need+=(git)
+# The format 2 recipe test restores with plain awk, xargs, cat, zstd and tar.
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v tar >/dev/null 2>&1 || need+=(tar)
 # The SFTP test server: OpenSSH's sshd, run by the tests as a plain process.
 { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)

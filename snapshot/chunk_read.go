@@ -1,0 +1,210 @@
+package snapshot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"strconv"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// ChunkFetch opens the stored frame of chunk id. It should return an error
+// matching fs.ErrNotExist when the chunk does not exist.
+type ChunkFetch func(ctx context.Context, id ChunkID) (io.ReadCloser, error)
+
+// maxFrameSize is the largest stored frame ReadChunks reads: a frame of an
+// incompressible chunk of MaxChunkSize is only a little larger.
+const maxFrameSize = MaxChunkSize + MaxChunkSize/8
+
+// ReadChunks returns the tar stream of list: its chunks, fetched with fetch
+// on up to parallel goroutines (read-ahead bounded to as many chunks),
+// decompressed and yielded in order. Each chunk is checked against its ID
+// and size before any of it is yielded, and the whole stream against
+// list.SHA256 at its end: a mismatch is a *DigestError naming the chunk (its
+// ChunkPath) or the stream (StreamSumName) instead of io.EOF. Errors are
+// sticky; Close stops the fetches and waits for them.
+func ReadChunks(ctx context.Context, list ChunkList, fetch ChunkFetch, parallel int) io.ReadCloser {
+	parallel = max(parallel, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	r := &chunkReader{ctx: ctx, cancel: cancel, list: list, fetch: fetch,
+		order: make(chan *fetchJob, parallel), slots: make(chan struct{}, parallel), hash: sha256.New()}
+	if len(list.Chunks) == 0 {
+		r.err = errors.New("chunk list is empty")
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(parallel),
+		zstd.WithDecoderMaxMemory(MaxChunkSize), zstd.WithDecoderMaxWindow(maxWindow))
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	if r.err != nil {
+		close(r.order)
+		return r
+	}
+	r.dec = dec
+	r.wg.Add(1)
+	go r.dispatch()
+	return r
+}
+
+// chunkReader implements ReadChunks.
+type chunkReader struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	list   ChunkList
+	fetch  ChunkFetch
+	dec    *zstd.Decoder
+	order  chan *fetchJob // the fetches, in stream order
+	slots  chan struct{}  // one per fetch in flight or chunk not yet read
+	wg     sync.WaitGroup
+
+	cur  *fetchJob // the chunk being read, or nil
+	off  int       // bytes of it read
+	hash hash.Hash
+	err  error
+}
+
+// fetchJob is one chunk being fetched and checked.
+type fetchJob struct {
+	ref  ChunkRef
+	data []byte
+	err  error
+	done chan struct{}
+}
+
+// dispatch starts the fetches in order, as slots free up.
+func (r *chunkReader) dispatch() {
+	defer r.wg.Done()
+	defer close(r.order)
+	for _, ref := range r.list.Chunks {
+		select {
+		case r.slots <- struct{}{}:
+		case <-r.ctx.Done():
+			return
+		}
+		j := &fetchJob{ref: ref, done: make(chan struct{})}
+		r.order <- j // never blocks: no more jobs than slots
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			j.data, j.err = r.fetchChunk(ref)
+			close(j.done)
+		}()
+	}
+}
+
+// fetchChunk fetches, decompresses and checks one chunk.
+func (r *chunkReader) fetchChunk(ref ChunkRef) ([]byte, error) {
+	name := ChunkPath(ref.ID)
+	rc, err := r.fetch(r.ctx, ref.ID)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &DigestError{Piece: name, Reason: ReasonMissing, Err: err}
+	case err != nil:
+		return nil, fmt.Errorf("open chunk %s: %w", name, err)
+	}
+	frame, err := io.ReadAll(io.LimitReader(rc, maxFrameSize+1))
+	rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read chunk %s: %w", name, err)
+	}
+	if len(frame) > maxFrameSize {
+		return nil, &DigestError{Piece: name, Reason: ReasonSize, Want: "a frame of at most " + strconv.Itoa(maxFrameSize), Got: "more"}
+	}
+	return r.decode(ref, frame)
+}
+
+// decode decompresses a chunk's frame and checks its size and digest.
+func (r *chunkReader) decode(ref ChunkRef, frame []byte) ([]byte, error) {
+	name := ChunkPath(ref.ID)
+	data, err := r.dec.DecodeAll(frame, make([]byte, 0, ref.Size))
+	if err != nil {
+		return nil, &DigestError{Piece: name, Reason: ReasonDigest, Want: ref.ID.String(),
+			Got: fmt.Sprintf("unknown (not a valid zstd frame: %v)", err)}
+	}
+	if int64(len(data)) != ref.Size {
+		return nil, &DigestError{Piece: name, Reason: ReasonSize,
+			Want: strconv.FormatInt(ref.Size, 10), Got: strconv.Itoa(len(data))}
+	}
+	if got := ChunkID(sha256.Sum256(data)); got != ref.ID {
+		return nil, &DigestError{Piece: name, Reason: ReasonDigest, Want: ref.ID.String(), Got: got.String()}
+	}
+	return data, nil
+}
+
+// Read yields the stream, one checked chunk after the other.
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for r.err == nil {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			break
+		}
+		if r.cur == nil && !r.nextChunk() {
+			break
+		}
+		n := copy(p, r.cur.data[r.off:])
+		r.off += n
+		r.hash.Write(p[:n])
+		if r.off == len(r.cur.data) {
+			r.cur = nil
+			<-r.slots
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+	return 0, r.err
+}
+
+// nextChunk waits for the next chunk; false means the stream is over
+// (r.err is io.EOF or the digest error) or failed.
+func (r *chunkReader) nextChunk() bool {
+	j, ok := <-r.order
+	if !ok {
+		r.err = r.end()
+		return false
+	}
+	select {
+	case <-j.done:
+	case <-r.ctx.Done():
+		r.err = r.ctx.Err()
+		return false
+	}
+	if j.err != nil {
+		r.err = j.err
+		return false
+	}
+	r.cur, r.off = j, 0
+	return true
+}
+
+// end checks the whole stream once every chunk is read.
+func (r *chunkReader) end() error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(r.hash.Sum(nil)); got != r.list.SHA256 {
+		return &DigestError{Piece: StreamSumName, Reason: ReasonDigest, Want: r.list.SHA256, Got: got}
+	}
+	return io.EOF
+}
+
+// Close stops the fetches and waits for them to return.
+func (r *chunkReader) Close() error {
+	r.cancel()
+	r.wg.Wait()
+	if r.dec != nil {
+		r.dec.Close()
+		r.dec = nil
+	}
+	if r.err == nil || r.err == io.EOF {
+		r.err = errors.New("read of a closed chunk stream")
+	}
+	return nil
+}
