@@ -12,6 +12,7 @@ import (
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/reconcile"
 )
 
 type applyOptions struct {
@@ -70,14 +71,14 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 		} else {
 			writeJSON(g.stdout, executor.Report{Results: []*executor.Result{}})
 		}
-		return errors.Join(planErr, listingFailures(s.inv))
+		return errors.Join(planErr, listingFailures(s.Inventory))
 	}
 	rep, err := g.execute(ctx, s, p, o.parallel)
 	if err != nil {
 		return err
 	}
 	g.notifyApply(ctx, s, rep, planErr)
-	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.inv))
+	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.Inventory))
 }
 
 // savedPlan reads a plan file and refuses it if the inventory changed.
@@ -90,11 +91,11 @@ func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a strata plan: %v", file, err)
 	}
-	if p.ConfigFingerprint != s.cfg.Fingerprint {
+	if p.ConfigFingerprint != s.Config.Fingerprint {
 		return nil, fmt.Errorf("the configuration changed since %s was made (its files or variable values differ); "+
 			"run 'strata plan' again (nothing was changed)", file)
 	}
-	if p.Fingerprint != s.inv.Fingerprint {
+	if p.Fingerprint != s.Inventory.Fingerprint {
 		return nil, fmt.Errorf("the stored backups changed since %s was made; run 'strata plan' again (nothing was changed)", file)
 	}
 	return p, nil
@@ -124,31 +125,18 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 	return nil
 }
 
-// execute takes leases on the destinations the plan writes and runs it.
+// execute takes leases on the destinations the plan writes and runs it,
+// showing its progress; a lease another apply holds is exit code 4.
 func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int) (*executor.Report, error) {
-	written := executor.Stores{}
-	for _, a := range p.Actions {
-		written[a.Location.Destination] = s.stores[a.Location.Destination]
-	}
-	leases, err := executor.Acquire(ctx, written)
+	rep, err := reconcile.Apply(ctx, s, p, reconcile.ApplyOptions{
+		Options:  executor.Options{Parallel: parallel, Now: g.clock, Version: strataVersion()},
+		Progress: g.progress,
+	})
 	var locked *executor.LockedError
 	if errors.As(err, &locked) {
 		return nil, &exitCodeError{code: exitLocked, err: err}
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer leases.Release()
-	if err := recheck(ctx, s, p); err != nil {
-		return nil, err
-	}
-	ui := g.newProgress(len(p.Actions))
-	ex := executor.New(s.stores, executor.Options{
-		Parallel: parallel, Now: g.clock, Version: strataVersion(), Events: ui.event,
-	})
-	rep := ex.Run(ctx, p)
-	ui.finish()
-	return rep, nil
+	return rep, err
 }
 
 // reportApply prints the outcome and returns an error when anything did not succeed.
@@ -167,4 +155,11 @@ func (g *globals) reportApply(rep *executor.Report) error {
 		}
 	}
 	return failed(exitError)
+}
+
+// progress shows an apply of n actions: the progress UI of `apply` and of
+// the apply step of `watch`.
+func (g *globals) progress(n int) (events func(executor.Event), done func()) {
+	ui := g.newProgress(n)
+	return ui.event, ui.finish
 }
