@@ -35,7 +35,9 @@ type testUI struct{ diags *int }
 
 func (u testUI) Diagnostics(_ map[string]*hcl.File, diags hcl.Diagnostics) { *u.diags += len(diags) }
 func (u testUI) DiagnosticsJSON(diags hcl.Diagnostics) any                 { return len(diags) }
-func (u testUI) Progress(int) (func(executor.Event), func())               { return func(executor.Event) {}, func() {} }
+func (u testUI) Progress(int) (func(executor.Event), func()) {
+	return func(executor.Event) {}, func() {}
+}
 
 // loopConfig is one application snapshotting data/ hourly into a local
 // directory that keeps the last keep snapshots, and a notify command that
@@ -133,6 +135,21 @@ func snapshots(t *testing.T, l *Loop, clock *fakeClock, n int) {
 	}
 }
 
+// recovers makes a pass after what should have fixed the loop and checks
+// that it ran through, leaving want snapshots, neither stalled nor backing off.
+func recovers(t *testing.T, l *Loop, after string, want int) {
+	t.Helper()
+	if r := l.Pass(context.Background(), "test"); r.Kind != Continue {
+		t.Fatalf("pass after %s = %+v, want Continue", after, r)
+	}
+	if got := l.Status().Apps[0].Locations[0].Snapshots; got != want {
+		t.Fatalf("%d snapshots after %s, want %d", got, after, want)
+	}
+	if w := l.NextWake(); strings.HasPrefix(w.Reason, "stalled") || strings.HasPrefix(w.Reason, "retry after") {
+		t.Fatalf("after %s the loop still waits for a person or backs off: %+v", after, w)
+	}
+}
+
 // TestRefusedMassPurgeStalls holds that a plan the mass purge rule refuses
 // stalls the loop: the pass ends Stalled at the plan step, the failure is
 // marked stalled and notified once, the next wake-up is the periodic
@@ -166,15 +183,7 @@ func TestRefusedMassPurgeStalls(t *testing.T) {
 	}
 
 	writeConfig(t, dir, fmt.Sprintf(loopConfig, 2)) // purges 1 of 3: allowed
-	if r := l.Pass(context.Background(), "test"); r.Kind != Continue {
-		t.Fatalf("pass after the fix = %+v, want Continue", r)
-	}
-	if got := l.Status().Apps[0].Locations[0].Snapshots; got != 2 {
-		t.Fatalf("%d snapshots after the allowed purge, want 2", got)
-	}
-	if strings.HasPrefix(l.NextWake().Reason, "stalled") {
-		t.Fatalf("still stalled after the fix: %+v", l.NextWake())
-	}
+	recovers(t, l, "the fix", 2)
 	if got := strings.Join(events(t, dir), ","); got != "failure,recovered" {
 		t.Fatalf("events after the fix = %q, want failure,recovered", got)
 	}
@@ -209,15 +218,7 @@ func TestHeldLeaseRequeues(t *testing.T) {
 		}
 	}
 	held.Release()
-	if r := l.Pass(context.Background(), "test"); r.Kind != Continue {
-		t.Fatalf("pass after the release = %+v, want Continue", r)
-	}
-	if got := l.Status().Apps[0].Locations[0].Snapshots; got != 2 {
-		t.Fatalf("%d snapshots after the release, want 2", got)
-	}
-	if strings.HasPrefix(l.NextWake().Reason, "retry after") {
-		t.Fatalf("still backing off after a good pass: %+v", l.NextWake())
-	}
+	recovers(t, l, "the release", 2)
 }
 
 // TestMissingSecretStalls holds that a destination whose value comes from
@@ -250,4 +251,3 @@ func TestCancelledPassStops(t *testing.T) {
 		t.Fatalf("a cancelled pass was recorded: %d reconciles", n)
 	}
 }
-
