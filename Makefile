@@ -43,8 +43,11 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+## unit: every test, then the tests of the fault points, which exist only in a
+## build with -tags strata_faults (release builds compile them out).
 unit:
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags strata_faults -run 'Fault' ./executor
 
 ## fuzz: a short seeded run of every fuzz target. Counted in executions, not
 ## seconds: a time limit makes Go's fuzzer fail with "context deadline

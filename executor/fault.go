@@ -1,22 +1,23 @@
 package executor
 
-import (
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"sync"
-)
+// Fault points are step boundaries where the crash tests make the process
+// die. They exist only in a binary built with `-tags strata_faults` (what
+// `make test` and the integrity tests of cmd/strata build); in a release
+// build fault is an empty function and FaultEnv is never read (restic
+// compiles its debug hooks out the same way). A new point is a constant
+// below, an entry in FaultSteps and a call fault(FaultX) where it happens.
 
-// FaultEnv names the environment variable of the fault-injection hook used by
-// the crash tests: STRATA_FAULT=<step>[:N] makes the process die (exit code
+// FaultEnv names the environment variable of the fault-injection hook:
+// STRATA_FAULT=<step>[:N] makes a strata_faults build die (exit code
 // FaultExitCode, no deferred cleanup, like a kill -9) the Nth time (default:
-// the first) it reaches the named step boundary. Unset, it costs one string
-// comparison per boundary.
+// the first) it reaches the named step boundary.
 const FaultEnv = "STRATA_FAULT"
 
 // FaultExitCode is the exit code of a process killed by an injected fault.
 const FaultExitCode = 97
+
+// FaultTag is the build tag that compiles the fault points in.
+const FaultTag = "strata_faults"
 
 // The step boundaries a fault can be injected at.
 const (
@@ -31,41 +32,3 @@ const (
 // FaultSteps lists every step boundary, for tests and documentation.
 var FaultSteps = []string{FaultAfterPiece, FaultBeforeManifest, FaultAfterManifest,
 	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease}
-
-// faultPlan is the parsed FaultEnv.
-type faultPlan struct {
-	step  string
-	nth   int
-	mu    sync.Mutex
-	count int
-}
-
-var injected = parseFault(os.Getenv(FaultEnv))
-
-func parseFault(v string) *faultPlan {
-	if v == "" {
-		return nil
-	}
-	step, n, _ := strings.Cut(v, ":")
-	fp := &faultPlan{step: step, nth: 1}
-	if k, err := strconv.Atoi(n); err == nil && k > 0 {
-		fp.nth = k
-	}
-	return fp
-}
-
-// fault kills the process when FaultEnv names step and this is its Nth
-// occurrence.
-func fault(step string) {
-	if injected == nil || injected.step != step {
-		return
-	}
-	injected.mu.Lock()
-	injected.count++
-	hit := injected.count == injected.nth
-	injected.mu.Unlock()
-	if hit {
-		fmt.Fprintf(os.Stderr, "strata: fault injected at %s:%d (%s)\n", step, injected.nth, FaultEnv)
-		os.Exit(FaultExitCode)
-	}
-}

@@ -1,6 +1,11 @@
+//go:build strata_faults
+
 package executor
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseFault(t *testing.T) {
 	for in, want := range map[string]struct {
@@ -18,5 +23,18 @@ func TestParseFault(t *testing.T) {
 	}
 	if parseFault("") != nil {
 		t.Error("an unset STRATA_FAULT injects a fault")
+	}
+}
+
+func TestFaultStepsAreDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range FaultSteps {
+		if seen[s] || s == "" || strings.Contains(s, ":") {
+			t.Errorf("fault step %q is empty, repeated or contains ':'", s)
+		}
+		seen[s] = true
+	}
+	if !FaultsBuilt {
+		t.Error("a strata_faults build says it has no fault points")
 	}
 }

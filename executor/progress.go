@@ -1,10 +1,32 @@
 package executor
 
 import (
+	"context"
 	"io"
 	"sync/atomic"
 	"time"
+
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/snapshot"
 )
+
+// expected is the bytes an action is expected to move, for its progress: a
+// snapshot's source as a stat-only walk measures it, the size of the copy a
+// transfer, repair or verification reads. 0 when unknown.
+func (e *Executor) expected(ctx context.Context, res *Result) int64 {
+	a := res.Action
+	if a.Kind != planner.Snapshot {
+		return a.Bytes
+	}
+	if a.Input == nil {
+		return 0
+	}
+	sum, err := snapshot.Measure(ctx, snapshot.Source{Paths: a.Input.Paths, Exclude: a.Input.Exclude})
+	if err != nil {
+		return 0 // the snapshot itself says what is wrong
+	}
+	return sum.Bytes
+}
 
 // progressCounter counts the bytes an action moves and reports them as
 // EventProgress at most ten times a second.
@@ -14,10 +36,11 @@ type progressCounter struct {
 	n     atomic.Int64
 	last  atomic.Int64 // unix nanos of the last event
 	every time.Duration
+	total int64 // Event.Total; set before the action moves any byte
 }
 
 func (e *Executor) progress(res *Result) *progressCounter {
-	return &progressCounter{e: e, res: res, every: 100 * time.Millisecond}
+	return &progressCounter{e: e, res: res, every: 100 * time.Millisecond, total: res.expected}
 }
 
 func (p *progressCounter) add(n int) {
@@ -27,7 +50,14 @@ func (p *progressCounter) add(n int) {
 	if now-last < int64(p.every) || !p.last.CompareAndSwap(last, now) {
 		return
 	}
-	p.e.emit(Event{Kind: EventProgress, Result: p.res, Bytes: total})
+	p.e.emit(Event{Kind: EventProgress, Result: p.res, Bytes: total, Total: p.total})
+}
+
+// start reports that the action is under way with nothing moved yet, for
+// a total that became known after EventStart.
+func (p *progressCounter) start() {
+	p.last.Store(time.Now().UnixNano())
+	p.e.emit(Event{Kind: EventProgress, Result: p.res, Bytes: 0, Total: p.total})
 }
 
 func (p *progressCounter) wrap(r io.Reader) io.Reader { return &countingReader{r: r, p: p} }

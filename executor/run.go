@@ -42,6 +42,8 @@ type Result struct {
 	Bytes    int64          `json:"bytes,omitempty"`
 	Detail   string         `json:"detail,omitempty"`
 	Duration time.Duration  `json:"-"`
+	// expected is the bytes the action is expected to move (see Event.Total).
+	expected int64
 }
 
 // Report is the outcome of a whole apply, in plan order.
@@ -68,6 +70,13 @@ type Event struct {
 	Kind   EventKind
 	Result *Result // the action's result so far
 	Bytes  int64   // EventProgress: bytes moved so far by this action
+	// Total is the bytes the action is expected to move, 0 when unknown
+	// (EventStart, EventProgress): for a snapshot the source bytes its walk
+	// found before it started (plus its hooks' output, once they ran), for
+	// a transfer or repair the snapshot's size. Bytes counts the same
+	// bytes: source bytes read for a snapshot, stored bytes copied for a
+	// transfer.
+	Total int64
 }
 
 // EventKind says what an Event is about.
@@ -233,7 +242,8 @@ func (e *Executor) runOne(ctx context.Context, res *Result, byKey map[string]*Re
 	if res.Snapshot == "" {
 		res.Snapshot = inheritedID(res.Action, byKey)
 	}
-	e.emit(Event{Kind: EventStart, Result: res})
+	res.expected = e.expected(ctx, res)
+	e.emit(Event{Kind: EventStart, Result: res, Total: res.expected})
 	start := time.Now()
 	err := e.withRetries(ctx, res)
 	res.Duration = time.Since(start)

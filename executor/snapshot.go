@@ -49,8 +49,27 @@ func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 		return err
 	}
 	res.Bytes = m.Size
-	res.Detail = fmt.Sprintf("%d files, %s of source, %s stored", m.Source.Files, HumanBytes(m.Source.Bytes), HumanBytes(m.Size))
+	res.Detail = fmt.Sprintf("%s, %s of source, %s stored", CountFiles(m.Source.Files, m.Source.Symlinks),
+		HumanBytes(m.Source.Bytes), HumanBytes(m.Size))
 	return nil
+}
+
+// CountFiles says how many files a snapshot or a restore holds, the same
+// way for both: regular files and symlinks together, the symlinks named
+// ("8 files (2 symlinks)"); directories are not counted.
+func CountFiles(files, symlinks int64) string {
+	s := fmt.Sprintf("%d file%s", files, plural(files))
+	if symlinks > 0 {
+		s += fmt.Sprintf(" (%d symlink%s)", symlinks, plural(symlinks))
+	}
+	return s
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.SnapshotInput,
@@ -58,14 +77,21 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 	start := time.Now()
 	src := snapshot.Source{Paths: in.Paths, Exclude: in.Exclude, Extra: extra}
 	progress := e.progress(res)
+	if len(extra) > 0 { // the hooks' output joins the total
+		if sum, err := snapshot.Measure(ctx, snapshot.Source{Extra: extra}); err == nil {
+			progress.total += sum.Bytes
+		}
+	}
+	progress.start()
 	sink := func(ctx context.Context, name string, r io.Reader) error {
-		_, err := st.Write(ctx, path.Join(dir, name), progress.wrap(r), -1)
+		_, err := st.Write(ctx, path.Join(dir, name), r, -1)
 		if err == nil {
 			fault(FaultAfterPiece)
 		}
 		return err
 	}
-	out, err := snapshot.Write(ctx, src, snapshot.WriteOptions{PieceSize: in.PieceSize}, sink)
+	opts := snapshot.WriteOptions{PieceSize: in.PieceSize, Progress: func(n int64) { progress.add(int(n)) }}
+	out, err := snapshot.Write(ctx, src, opts, sink)
 	if err != nil {
 		return nil, err
 	}

@@ -83,7 +83,10 @@ func (e *Executor) transfer(ctx context.Context, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("reading the manifest at %s: %w", a.Source, err)
 	}
-	if err := e.copyPieces(ctx, res, m, src, srcDir, dst, dstDir); err != nil {
+	progress := e.progress(res)
+	progress.total = m.Size // the copy's own size, known now even for a new snapshot's
+	progress.start()
+	if err := copyPieces(ctx, m, src, srcDir, dst, dstDir, progress); err != nil {
 		if a.Kind == planner.Transfer {
 			deleteQuietly(dst, dstDir, err)
 		}
@@ -103,9 +106,8 @@ func (e *Executor) transfer(ctx context.Context, res *Result) error {
 	return nil
 }
 
-func (e *Executor) copyPieces(ctx context.Context, res *Result, m *snapshot.Manifest,
-	src providers.Store, srcDir string, dst providers.Store, dstDir string) error {
-	progress := e.progress(res)
+func copyPieces(ctx context.Context, m *snapshot.Manifest, src providers.Store, srcDir string,
+	dst providers.Store, dstDir string, progress *progressCounter) error {
 	for _, p := range m.Pieces {
 		if err := copyPiece(ctx, p, src, path.Join(srcDir, p.Name), dst, path.Join(dstDir, p.Name), progress); err != nil {
 			return err

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
@@ -112,6 +113,7 @@ func sortedCopies(cs []Copy) []Copy {
 // and transfers, then purges, verifications and cleanups, which need to
 // know every transfer first.
 func (ap *appPlan) run() {
+	ap.warnFuture()
 	ap.planSnapshot()
 	for _, tp := range ap.tiers {
 		ap.retain(tp)
@@ -147,7 +149,10 @@ func (ap *appPlan) planSnapshot() {
 	if origin == nil {
 		return
 	}
-	reason, due := snapshotReason(ap.app, newestComplete(origin.locs), ap.now, ap.opts.Force)
+	reason, due := snapshotReason(ap.app, ap.newestComplete(origin.locs), ap.now, ap.opts.Force)
+	if f := ap.newestFuture(origin.locs); due && f != nil {
+		reason += fmt.Sprintf(" (%s, dated in the future, does not count)", f.ID)
+	}
 	lp := origin.locs[0]
 	// An incomplete directory of the same second (a crashed apply at the
 	// same --now) is cleaned up first; anything else there blocks.
@@ -177,12 +182,13 @@ func (ap *appPlan) planSnapshot() {
 	ap.hasNew, ap.newSec = true, ap.nowSec
 }
 
-// newestComplete is the time of the newest complete copy at any location.
-func newestComplete(locs []*locPlan) time.Time {
+// newestComplete is the time of the newest complete copy at any location,
+// leaving out copies dated in the future.
+func (ap *appPlan) newestComplete(locs []*locPlan) time.Time {
 	var newest time.Time
 	for _, lp := range locs {
 		for i := len(lp.copies) - 1; i >= 0; i-- {
-			if lp.copies[i].Complete {
+			if lp.copies[i].Complete && !ap.future(&lp.copies[i]) {
 				newest = later(newest, lp.copies[i].ID.Time())
 				break
 			}
@@ -192,16 +198,17 @@ func newestComplete(locs []*locPlan) time.Time {
 }
 
 // retain applies the tier's retention to its candidates: healthy and pending
-// copies upstream, complete and pending copies at the tier itself.
+// copies upstream, complete and pending copies at the tier itself; copies
+// dated in the future are no candidates (see Future).
 func (ap *appPlan) retain(tp *tierPlan) {
 	var ids []int64
 	if tp.up != nil {
 		for _, lp := range tp.up.locs {
-			ids = lp.appendIDs(ids, (*Copy).Healthy)
+			ids = lp.appendIDs(ids, func(c *Copy) bool { return c.Healthy() && !ap.future(c) })
 		}
 	}
 	for _, lp := range tp.locs {
-		ids = lp.appendIDs(ids, func(c *Copy) bool { return c.Complete })
+		ids = lp.appendIDs(ids, func(c *Copy) bool { return c.Complete && !ap.future(c) })
 	}
 	slices.Sort(ids)
 	tp.cands = slices.Compact(ids)

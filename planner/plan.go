@@ -148,4 +148,9 @@ type Options struct {
 	MaxPurge *int
 	// Force asks for a snapshot of these applications even if not due.
 	Force []string
+	// SourceBytes is the measured size of an application's sources, by
+	// name: the estimate of its first snapshot for a destination's
+	// min_free (see preflight.go). The caller measures it; the planner does
+	// no I/O.
+	SourceBytes map[string]int64
 }

@@ -13,10 +13,12 @@ import (
 
 // builder accumulates one plan across applications.
 type builder struct {
-	cfg       *spec.Config
-	inv       *Inventory
-	now       time.Time
-	nowSec    int64
+	cfg    *spec.Config
+	inv    *Inventory
+	now    time.Time
+	nowSec int64
+	// horizon is the latest snapshot time that counts (now + ClockSkew).
+	horizon   int64
 	opts      Options
 	anyFailed bool
 	// holdPurges is set when a listing came back empty while other
@@ -43,7 +45,8 @@ type ordered struct {
 // first case; several errors are joined.
 func BuildPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts Options) (*Plan, error) {
 	now = now.UTC()
-	b := &builder{cfg: cfg, inv: inv, now: now, nowSec: now.Unix(), opts: opts, anyFailed: len(inv.Failed) > 0}
+	b := &builder{cfg: cfg, inv: inv, now: now, nowSec: now.Unix(), horizon: now.Add(ClockSkew).Unix(),
+		opts: opts, anyFailed: len(inv.Failed) > 0}
 	b.warnFailed()
 	b.checkEmpty()
 	for _, a := range sortedApps(cfg) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/stratabackup/strata/spec"
 )
 
 // Free-space preflight (a destination's min_free): where the backend reports
@@ -14,8 +16,9 @@ import (
 // *FreeSpaceError, so plan and apply exit non-zero.
 //
 // The bytes of a new snapshot are estimated as the size of the newest
-// existing snapshot of the application (0 when it has none); a transfer's or
-// repair's bytes are known. Purges in the same plan are not counted as
+// existing snapshot of the application, or, for its first one, as the size
+// of its sources (Options.SourceBytes: uncompressed, so conservative); a
+// transfer's or repair's bytes are known. Purges in the same plan are not counted as
 // freeing space: the check is conservative.
 
 // Refusal is one action refused for lack of free space.
@@ -29,8 +32,20 @@ type Refusal struct {
 }
 
 func (r Refusal) String() string {
-	return fmt.Sprintf("%s needs about %s at destination %q, which has %s free with min_free = %s (%s would be left)",
-		r.Key, ibytes(r.Needed), r.Destination, ibytes(r.Free), ibytes(r.MinFree), ibytes(r.Free-r.Needed))
+	left, minFree := sizePair(r.Free-r.Needed, r.MinFree)
+	return fmt.Sprintf("%s would write about %s to destination %q, which has %s free: that leaves %s, less than its min_free of %s",
+		r.Key, ibytes(r.Needed), r.Destination, ibytes(r.Free), left, minFree)
+}
+
+// sizePair formats two sizes for a comparison; when they round to the same
+// text, each also gets its exact byte count, so that a reader sees why one
+// is less than the other.
+func sizePair(a, b int64) (string, string) {
+	sa, sb := ibytes(a), ibytes(b)
+	if sa == sb && a != b {
+		return fmt.Sprintf("%s (%d bytes)", sa, a), fmt.Sprintf("%s (%d bytes)", sb, b)
+	}
+	return sa, sb
 }
 
 // FreeSpaceError lists the actions refused by the free-space preflight.
@@ -145,7 +160,31 @@ func (b *builder) estimate(a *Action) int64 {
 			}
 		}
 	}
+	if newest.Size == 0 && !newest.Complete {
+		return b.opts.SourceBytes[a.App]
+	}
 	return newest.Size
+}
+
+// NeedsSourceBytes tells whether the preflight of app's first snapshot
+// needs the size of its sources: it has no complete snapshot and its origin
+// tier writes to a destination with a min_free.
+func NeedsSourceBytes(cfg *spec.Config, inv *Inventory, app *spec.Application) bool {
+	for _, cs := range inv.Copies[app.Name] {
+		for _, c := range cs {
+			if c.Complete {
+				return false
+			}
+		}
+	}
+	for _, t := range app.Tiers {
+		for _, d := range t.Destinations {
+			if t.From == nil && d.MinFree > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dropWithDependents removes the actions in drop and, transitively, every

@@ -33,11 +33,12 @@ func (ap *appPlan) purges(tp *tierPlan, lp *locPlan) {
 
 // purgeable lists the indexes of the complete copies outside retention,
 // leaving a corrupt copy alone when no healthy copy of it exists anywhere,
-// and counts the complete copies.
+// and counts the complete copies. Copies dated in the future are neither
+// (see Future): retention cannot judge them.
 func (ap *appPlan) purgeable(tp *tierPlan, lp *locPlan) (idx []int, complete int) {
 	for i := range lp.copies {
 		c := &lp.copies[i]
-		if !c.Complete {
+		if !c.Complete || ap.future(c) {
 			continue
 		}
 		complete++

@@ -20,7 +20,14 @@ func TestSnapshotDue(t *testing.T) {
 		{"zurich winter at tick", zurich, "2026-11-20T01:00:00Z", "2026-11-21T01:00:00Z", true, "2026-11-21T01:00:00Z"},
 		{"zurich summer", zurich, "2026-07-01T00:00:00Z", "2026-07-02T00:00:00Z", true, "2026-07-02T00:00:00Z"},
 		{"zurich across DST", zurich, "2026-10-25T01:00:00Z", "2026-10-26T00:30:00Z", false, "2026-10-26T01:00:00Z"},
-		{"zurich missed days", zurich, "2026-11-10T01:00:00Z", "2026-11-21T12:00:00Z", true, "2026-11-11T01:00:00Z"},
+		{"zurich missed days: the last tick", zurich, "2026-11-10T01:00:00Z", "2026-11-21T12:00:00Z", true, "2026-11-21T01:00:00Z"},
+		// cron(8) around DST (the golden table is TestCronGolden): 02:00 on
+		// 2026-03-29 does not exist, the tick is right after the jump, at
+		// 03:00 CEST; 02:00 on 2026-10-25 comes twice and ticks once.
+		{"zurich spring forward ticks after the jump", zurich, "2026-03-28T01:00:00Z", "2026-03-29T01:05:00Z", true, "2026-03-29T01:00:00Z"},
+		{"zurich spring forward not before", zurich, "2026-03-28T01:00:00Z", "2026-03-29T00:59:59Z", false, "2026-03-29T01:00:00Z"},
+		{"zurich fall back once", zurich, "2026-10-25T00:00:00Z", "2026-10-25T01:30:00Z", false, "2026-10-26T01:00:00Z"},
+		{"sunday as 7", mustSchedule("0 12 * * 7", "UTC"), "2026-03-22T12:00:00Z", "2026-03-29T12:00:00Z", true, "2026-03-29T12:00:00Z"},
 		{"hourly not yet", mustSchedule("@hourly", "UTC"), "2026-11-20T10:00:00Z", "2026-11-20T10:59:59Z", false, "2026-11-20T11:00:00Z"},
 		{"hourly due", mustSchedule("@hourly", "UTC"), "2026-11-20T10:00:00Z", "2026-11-20T11:00:00Z", true, "2026-11-20T11:00:00Z"},
 		{"every 30m not yet", mustSchedule("@every 30m", "UTC"), "2026-11-20T10:05:00Z", "2026-11-20T10:34:00Z", false, "2026-11-20T10:35:00Z"},

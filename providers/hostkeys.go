@@ -166,6 +166,16 @@ func defaultTimeouts() (connect, idle time.Duration) {
 	return defaultConnectTimeout, defaultIdleTimeout
 }
 
+// connectTimeout is how long opening a destination whose own timeout is d
+// (0: none) may take.
+func connectTimeout(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	connect, _ := defaultTimeouts()
+	return connect
+}
+
 // withTimeout returns ctx carrying an rclone configuration of its own when
 // a destination sets its timeout; the store then uses it for every call.
 func withTimeout(ctx context.Context, d time.Duration) context.Context {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/config/configmap"
@@ -41,25 +42,47 @@ func Open(ctx context.Context, c Config) (Store, error) {
 		return fail(err)
 	}
 	ctx = withTimeout(ctx, c.Timeout)
-	f, err := fs.NewFs(ctx, remote)
+	f, err := newFs(ctx, remote, connectTimeout(c.Timeout))
 	if errors.Is(err, fs.ErrorIsFile) {
 		err = errors.New("remote is a file, not a directory")
 	}
 	if err != nil {
 		return fail(hinted(err))
 	}
-	primeHashes(f)
 	s := newStore(c.Name, f, red, c.CryptPassword != "")
 	s.cfg = ctx
 	if s.perm, err = newPerms(f, c); err != nil {
 		return fail(err)
 	}
+	s.connect = connectTimeout(c.Timeout)
 	if info.Name == "local" {
 		if parsed, err := fspath.Parse(c.Remote); err == nil {
 			s.localRoot = parsed.Path
 		}
 	}
 	return s, nil
+}
+
+// newFs is fs.NewFs bounded by ctx and by the connect timeout. Opening is
+// connecting (for SFTP: TCP, the SSH handshake, authentication, the SFTP
+// subsystem, a look at the root; for crypt: its inner remote as well), and
+// rclone's SFTP backend does it without looking at ctx: a server that
+// accepts the connection and never answers would otherwise hold strata for
+// as long as it stays silent, deaf to Ctrl-C. primeHashes is part of it.
+func newFs(ctx context.Context, remote string, timeout time.Duration) (fs.Fs, error) {
+	var f fs.Fs
+	err := await(ctx, timeout, "connecting", func() error {
+		nf, err := fs.NewFs(ctx, remote)
+		if err == nil {
+			primeHashes(nf)
+		}
+		f = nf
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // primeHashes asks the remote under crypt once which checksums it has,

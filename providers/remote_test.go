@@ -239,13 +239,11 @@ func TestSilentServer(t *testing.T) {
 		}
 	}()
 	port := l.Addr().(*net.TCPAddr).Port
-	known := filepath.Join(t.TempDir(), "known_hosts")
-	if err := os.WriteFile(known, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key, known := testservers.ClientFiles(t, t.TempDir()) // without a key, rclone would fail before it dials
 	for name, c := range map[string]providers.Config{
-		"sftp": {Name: "silent", Remote: fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=x:/d", port), KnownHostsFile: known},
-		"s3":   {Name: "silent", Remote: fmt.Sprintf(":s3,provider=Other,endpoint='http://127.0.0.1:%d',access_key_id=k,secret_access_key=s:b/p", port)},
+		"sftp": {Name: "silent", Remote: fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=x:/d", port),
+			Options: map[string]string{"key_file": key}, KnownHostsFile: known},
+		"s3": {Name: "silent", Remote: fmt.Sprintf(":s3,provider=Other,endpoint='http://127.0.0.1:%d',access_key_id=k,secret_access_key=s:b/p", port)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c.Timeout = 2 * time.Second

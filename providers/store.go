@@ -48,6 +48,9 @@ type store struct {
 	// perm sets the modes of what is written; nil where the backend has
 	// none (object stores).
 	perm *perms
+	// connect bounds the requests that only ask (free space): as long as
+	// connecting may take.
+	connect time.Duration
 }
 
 // with gives ctx the destination's own rclone configuration, if any.
@@ -118,31 +121,58 @@ func (s *store) List(ctx context.Context, fn func(Entry) error) error {
 	return s.ListDir(ctx, "", fn)
 }
 
+// ListDir fails when anything below dir could not be listed: rclone's
+// walk lists what it can and only logs the rest (an unreadable directory
+// of a local disk even lists as empty), and a listing with a hole would
+// let the planner take what is there for gone. Only a missing dir itself
+// lists nothing. It yields to ctx even while a server stays silent.
 func (s *store) ListDir(ctx context.Context, dir string, fn func(Entry) error) error {
-	ctx = s.with(ctx)
-	var mu sync.Mutex
-	err := walk.ListR(ctx, s.f, dir, true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range entries {
-			o, ok := e.(fs.Object)
-			if !ok {
-				continue
+	ctx, errs := listErrors(s.with(ctx))
+	defer errs.done()
+	var (
+		mu        sync.Mutex
+		batches   int
+		abandoned bool
+	)
+	err := await(ctx, 0, "listing", func() error {
+		return walk.ListR(ctx, s.f, dir, true, -1, walk.ListObjects, func(entries fs.DirEntries) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if abandoned {
+				return context.Canceled
 			}
-			if err := fn(Entry{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx)}); err != nil {
-				return stopList{err}
-			}
-		}
-		return nil
+			batches++
+			return s.deliver(ctx, entries, fn)
+		})
 	})
+	mu.Lock()
+	abandoned = true // a walk that outlives ctx calls fn no more
+	rootMissing := batches == 0 && errors.Is(err, fs.ErrorDirNotFound)
+	mu.Unlock()
 	var stop stopList
 	switch {
 	case errors.As(err, &stop):
 		return stop.err
-	case errors.Is(err, fs.ErrorDirNotFound):
+	case rootMissing:
 		return nil
+	case err == nil:
+		err = errs.last()
 	}
-	return s.errorf("list", "", err)
+	return s.errorf("list", dir, err)
+}
+
+// deliver calls fn for the objects among entries.
+func (s *store) deliver(ctx context.Context, entries fs.DirEntries, fn func(Entry) error) error {
+	for _, e := range entries {
+		o, ok := e.(fs.Object)
+		if !ok {
+			continue
+		}
+		if err := fn(Entry{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx)}); err != nil {
+			return stopList{err}
+		}
+	}
+	return nil
 }
 
 func (s *store) Open(ctx context.Context, p string) (io.ReadCloser, error) {
@@ -533,7 +563,12 @@ func (s *store) Usage(ctx context.Context) (Usage, bool, error) {
 	if about == nil {
 		return unknown, false, nil
 	}
-	u, err := about(ctx)
+	var u *fs.Usage
+	err := await(ctx, s.connect, "asking for free space", func() error {
+		var err error
+		u, err = about(ctx)
+		return err
+	})
 	switch {
 	case isNotFound(err) && s.localRoot != "":
 		if free, ok := freeBelow(s.localRoot); ok {

@@ -16,24 +16,27 @@ type Wake struct {
 }
 
 // NextSnapshot is when app's next snapshot is due (zero when it has none
-// yet) and the time of its newest complete snapshot at its origin tier.
-func NextSnapshot(app *spec.Application, inv *planner.Inventory) (next, newest time.Time) {
+// yet) and the time of its newest complete snapshot at its origin tier; as
+// for the planner, snapshots dated in the future (planner.Future) do not
+// count.
+func NextSnapshot(app *spec.Application, inv *planner.Inventory, now time.Time) (next, newest time.Time) {
 	origin := app.Origin()
 	if origin == nil {
 		return time.Time{}, time.Time{}
 	}
 	for _, d := range origin.Destinations {
-		newest = later(newest, Newest(inv, app.Name, planner.Location{Tier: origin.Name, Destination: d.Name}))
+		newest = later(newest, Newest(inv, app.Name, planner.Location{Tier: origin.Name, Destination: d.Name}, now))
 	}
 	_, tick := planner.SnapshotDue(app.Schedule, newest, newest)
 	return tick, newest
 }
 
-// Newest is the time of the newest complete copy of app at loc; zero if none.
-func Newest(inv *planner.Inventory, app string, loc planner.Location) time.Time {
+// Newest is the time of the newest complete copy of app at loc, leaving
+// out copies dated in the future (planner.Future); zero if none.
+func Newest(inv *planner.Inventory, app string, loc planner.Location, now time.Time) time.Time {
 	var newest time.Time
 	for _, c := range inv.Copies[app][loc] {
-		if c.Complete {
+		if c.Complete && !planner.Future(c.ID.Time(), now) {
 			newest = later(newest, c.ID.Time())
 		}
 	}
@@ -45,9 +48,10 @@ const MaxGrace = time.Hour
 
 // Stale lists the applications whose newest snapshot at some location of a
 // tier is older than their schedule allows: a newer one was due more than a
-// grace period ago (one schedule period, at most MaxGrace). Locations
-// without any snapshot, or whose listing failed, are left to the failure
-// events.
+// grace period ago (one schedule period, at most MaxGrace). A snapshot dated
+// in the future (planner.Future) does not count: it must not hide that the
+// real ones stopped. Locations without any snapshot, or whose listing
+// failed, are left to the failure events.
 func Stale(cfg *spec.Config, inv *planner.Inventory, now time.Time) []notify.Stale {
 	var out []notify.Stale
 	for _, app := range cfg.Applications {
@@ -69,7 +73,7 @@ func staleAt(app *spec.Application, t *spec.Tier, inv *planner.Inventory, now ti
 		if _, failed := inv.Failed[d.Name]; failed {
 			continue
 		}
-		n := Newest(inv, app.Name, planner.Location{Tier: t.Name, Destination: d.Name})
+		n := Newest(inv, app.Name, planner.Location{Tier: t.Name, Destination: d.Name}, now)
 		if !n.IsZero() && (oldest.IsZero() || n.Before(oldest)) {
 			oldest = n
 		}

@@ -214,7 +214,7 @@ func (l *Loop) list(ctx context.Context, p *pass) Result {
 
 // planStep makes the plan, as `strata apply` does with no flags.
 func (l *Loop) planStep(ctx context.Context, p *pass) Result {
-	plan, err := Plan(p.survey, l.o.Now(), planner.Options{})
+	plan, err := Plan(ctx, p.survey, l.o.Now(), planner.Options{})
 	if plan == nil {
 		return failedStep("plan", err, ctx.Err() != nil)
 	}

@@ -188,3 +188,30 @@ func TestStale(t *testing.T) {
 		}
 	}
 }
+
+// TestFutureSnapshotHidesNothing: a snapshot dated 2099 (a clock that ran
+// fast, apply --now in the future) neither keeps an application from going
+// stale nor moves its next snapshot to 2099.
+func TestFutureSnapshotHidesNothing(t *testing.T) {
+	cfg := clockConfig(t)
+	newest := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	inv := inventoryWith(newest, newest)
+	loc := planner.Location{Tier: "local", Destination: "d"}
+	future := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	inv.Copies["app"][loc] = append(inv.Copies["app"][loc], planner.Copy{ID: snapshot.NewID(future), Complete: true, Verified: future})
+	now := newest.Add(24*time.Hour + MaxGrace + time.Second)
+
+	got := Stale(cfg, inv, now)
+	if len(got) != 1 || !got[0].Newest.Equal(newest) || !got[0].Due.Equal(newest.Add(24*time.Hour)) {
+		t.Errorf("Stale = %+v, want app at local, newest %s", got, newest)
+	}
+	next, n := NextSnapshot(cfg.Applications[0], inv, now)
+	if !n.Equal(newest) || !next.Equal(newest.Add(24*time.Hour)) {
+		t.Errorf("NextSnapshot = %s, newest %s; want %s, %s", next, n, newest.Add(24*time.Hour), newest)
+	}
+	// Within the clock skew a snapshot counts as made.
+	inv = inventoryWith(now.Add(planner.ClockSkew), now)
+	if got := Stale(cfg, inv, now); len(got) != 0 {
+		t.Errorf("Stale with a snapshot %s ahead = %+v", planner.ClockSkew, got)
+	}
+}

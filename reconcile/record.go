@@ -29,7 +29,7 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 		rows := Locations(s.Inventory, l.cfg.Applications)
 		l.metrics.observeStored(rows)
 		p.stale = Stale(l.cfg, s.Inventory, p.end)
-		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale)
+		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
 	}
 	l.wake = l.floor(l.wakeAfter(p.survey, p.end))
 	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)

@@ -124,11 +124,11 @@ func newPlanStatus(p *planner.Plan) *PlanStatus {
 }
 
 // appStatuses is the per-application state after a pass.
-func appStatuses(cfg *spec.Config, inv *planner.Inventory, rows []Location, stale []notify.Stale) []AppStatus {
+func appStatuses(cfg *spec.Config, inv *planner.Inventory, rows []Location, stale []notify.Stale, now time.Time) []AppStatus {
 	out := []AppStatus{}
 	for _, app := range cfg.Applications {
 		as := AppStatus{Name: app.Name, Schedule: scheduleOf(app), Locations: []Location{}}
-		next, newest := NextSnapshot(app, inv)
+		next, newest := NextSnapshot(app, inv, now)
 		as.Newest, as.NextSnapshot = timePtr(newest), timePtr(next)
 		for _, r := range rows {
 			if r.App == app.Name {

@@ -61,10 +61,13 @@ func (s *Survey) Recheck(ctx context.Context, p *planner.Plan) error {
 	return ErrChanged
 }
 
-// Plan makes the plan of what s holds at now. A plan refused by the mass
-// purge rule is nil, with an error that says so and wraps the
-// *planner.MassPurgeError; any other error comes with the plan (DESIGN §3).
-func Plan(s *Survey, now time.Time, opts planner.Options) (*planner.Plan, error) {
+// Plan makes the plan of what s holds at now, with the sizes of the sources
+// whose first snapshot the free-space preflight must estimate. A plan
+// refused by the mass purge rule is nil, with an error that says so and
+// wraps the *planner.MassPurgeError; any other error comes with the plan
+// (DESIGN §3).
+func Plan(ctx context.Context, s *Survey, now time.Time, opts planner.Options) (*planner.Plan, error) {
+	opts.SourceBytes = firstSnapshotSizes(ctx, s)
 	p, err := planner.BuildPlan(s.Config, s.Inventory, now, opts)
 	var mass *planner.MassPurgeError
 	if errors.As(err, &mass) {

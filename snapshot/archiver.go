@@ -27,6 +27,7 @@ type archiver struct {
 	exclude  excluder
 	summary  SourceSummary
 	warnings []string
+	onRead   func(n int64) // WriteOptions.Progress, or nil
 
 	ahead *prefetcher  // the walk, with files opened and small ones read
 	pend  bytes.Buffer // encoded headers, padding or the trailer, not yet read
@@ -36,6 +37,19 @@ type archiver struct {
 	left  int64        // bytes of its content still to read
 	pad   int64        // zero bytes still owed: a shrunk file's tail
 	done  bool
+
+	offset int64             // bytes of the stream returned by Read so far
+	spans  func(ContentSpan) // told where each regular file's content lies; may be nil
+}
+
+// ContentSpan is where the content of one regular file lies in the tar
+// stream: bytes [Start, End) of the stream. It is the seam between the
+// archive (which entries the stream holds) and the way the stream is cut
+// and stored: a file-aware cut keeps a large file's content on chunk
+// boundaries of its own, whatever changed around it.
+type ContentSpan struct {
+	Start, End int64
+	Name       string // the entry's name in the archive
 }
 
 // walkEntry is one walked path, a walk error, or a warning about a path
@@ -119,6 +133,13 @@ func extraNamer(x ExtraDir) func(string) string {
 // Read implements io.Reader: pending header bytes first, then the current
 // file's content, then zero padding, then the next entry.
 func (a *archiver) Read(p []byte) (int, error) {
+	n, err := a.fill(p)
+	a.offset += int64(n)
+	return n, err
+}
+
+// fill is Read without the count of bytes returned.
+func (a *archiver) fill(p []byte) (int, error) {
 	for {
 		if err := a.ctx.Err(); err != nil {
 			return 0, err
@@ -216,6 +237,7 @@ func (a *archiver) addSymlink(p, name string, fi fs.FileInfo) error {
 		return a.walkError(p, "", err)
 	}
 	a.summary.Files++
+	a.summary.Symlinks++
 	return a.header(fi, name, target, 0)
 }
 
@@ -261,11 +283,18 @@ func (a *archiver) addFile(it *item) error {
 	}
 	a.summary.Files++
 	a.summary.Bytes += size
+	if a.spans != nil && size > 0 {
+		// The header just queued is the last of the pending bytes: the
+		// content follows it, before anything is read of it.
+		start := a.offset + int64(a.pend.Len())
+		a.spans(ContentSpan{Start: start, End: start + size, Name: it.name})
+	}
 	if it.file != nil {
 		a.file, a.path, a.size, a.left = it.file, it.path, size, size
 		return a.endFile() // an empty file ends at once
 	}
 	a.pend.Write(it.data)
+	a.read(int64(len(it.data)))
 	if n := int64(len(it.data)); n < size {
 		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", it.path, size, n)
 		a.pend.Write(make([]byte, size-n))
@@ -281,6 +310,7 @@ func (a *archiver) addFile(it *item) error {
 func (a *archiver) readFile(p []byte) (int, error) {
 	n, err := a.file.Read(p[:min(int64(len(p)), a.left)])
 	a.left -= int64(n)
+	a.read(int64(n))
 	switch {
 	case err == io.EOF || (err == nil && n == 0):
 		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", a.path, a.size, a.size-a.left)
@@ -292,6 +322,13 @@ func (a *archiver) readFile(p []byte) (int, error) {
 		return n, a.endFile()
 	}
 	return n, nil
+}
+
+// read reports n bytes of file content read.
+func (a *archiver) read(n int64) {
+	if a.onRead != nil && n > 0 {
+		a.onRead(n)
+	}
 }
 
 // endFile, once the current file's content is complete, checks that it did

@@ -38,6 +38,8 @@ type ExtractStats struct {
 	Symlinks int64
 	Bytes    int64 // bytes of regular files written
 	Skipped  int64 // entries left out by Include
+	// Unmatched lists the Include patterns that matched no entry.
+	Unmatched []string
 }
 
 // maxWindow bounds the memory a hostile zstd frame can make the decoder take.
@@ -165,6 +167,7 @@ type extractor struct {
 	ctx     context.Context // canceled at the first error of the reader or a writer
 	root    *os.Root
 	opts    ExtractOptions
+	matched map[string]bool // the Include patterns some entry matched
 	dirs    map[string]bool // directories known to be real, not symlinks
 	pending []dirMeta       // directory modes and times, applied last
 	handles *dirCache       // open parent directories of the files
@@ -184,6 +187,7 @@ func newExtractor(ctx context.Context, root *os.Root, opts ExtractOptions) *extr
 		ctx:     pool.ctx,
 		root:    root,
 		opts:    opts,
+		matched: map[string]bool{},
 		dirs:    map[string]bool{".": true},
 		handles: newDirCache(root),
 		pool:    pool,
@@ -194,6 +198,11 @@ func newExtractor(ctx context.Context, root *os.Root, opts ExtractOptions) *extr
 func (x *extractor) statistics() *ExtractStats {
 	st := x.stats
 	st.Files, st.Bytes = x.pool.files.Load(), x.pool.bytes.Load()
+	for _, pat := range x.opts.Include {
+		if !x.matched[pat] {
+			st.Unmatched = append(st.Unmatched, pat)
+		}
+	}
 	return &st
 }
 
@@ -256,19 +265,22 @@ func isSparse(hdr *tar.Header) bool {
 	return false
 }
 
-// included reports whether name or one of its parents matches opts.Include.
+// included reports whether name or one of its parents matches opts.Include,
+// and notes every pattern that matches.
 func (x *extractor) included(name string) bool {
 	if len(x.opts.Include) == 0 {
 		return true
 	}
+	in := false
 	for n := name; n != "."; n = path.Dir(n) {
 		for _, pat := range x.opts.Include {
-			if doublestar.MatchUnvalidated(pat, n) {
-				return true
+			if (in && x.matched[pat]) || !doublestar.MatchUnvalidated(pat, n) {
+				continue
 			}
+			in, x.matched[pat] = true, true
 		}
 	}
-	return false
+	return in
 }
 
 // file hands a regular file to the writers: whole if it is small, in

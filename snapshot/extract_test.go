@@ -152,15 +152,15 @@ func TestExtractInclude(t *testing.T) {
 		entry{name: "home/app/drop/b", typ: tar.TypeReg, body: "b"},
 		entry{name: "hooks/db/dump", typ: tar.TypeReg, body: "d"},
 	)
-	stats, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{Include: []string{"home/app/keep", "hooks/**"}})
+	stats, err := Extract(context.Background(), bytes.NewReader(a), j.dst, ExtractOptions{Include: []string{"home/app/keep", "hooks/**", "srv/none"}})
 	mustDo(t, err)
 	for p, want := range map[string]bool{"home/app/keep/a": true, "home/app/drop/b": false, "hooks/db/dump": true} {
 		if _, err := os.Stat(filepath.Join(j.dst, p)); (err == nil) != want {
 			t.Errorf("%s: exists = %v, want %v", p, err == nil, want)
 		}
 	}
-	if stats.Skipped != 2 || stats.Files != 2 {
-		t.Errorf("stats = %+v", stats)
+	if stats.Skipped != 2 || stats.Files != 2 || len(stats.Unmatched) != 1 || stats.Unmatched[0] != "srv/none" {
+		t.Errorf("stats = %+v, want 2 skipped, 2 files and srv/none unmatched", stats)
 	}
 }
 

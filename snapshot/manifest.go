@@ -31,10 +31,13 @@ type Manifest struct {
 // SourceSummary is the history record of a snapshot.
 type SourceSummary struct {
 	Paths []string `json:"paths"`
-	Files int64    `json:"files"`           // regular files and symlinks
-	Dirs  int64    `json:"dirs"`            // directories
-	Bytes int64    `json:"bytes"`           // sum of the sizes of regular files
-	Hooks []string `json:"hooks,omitempty"` // names of the hooks whose output is under hooks/
+	Files int64    `json:"files"` // regular files and symlinks
+	// Symlinks is how many of Files are symlinks (absent in manifests
+	// written before strata counted them apart).
+	Symlinks int64    `json:"symlinks,omitempty"`
+	Dirs     int64    `json:"dirs"`            // directories
+	Bytes    int64    `json:"bytes"`           // sum of the sizes of regular files
+	Hooks    []string `json:"hooks,omitempty"` // names of the hooks whose output is under hooks/
 }
 
 // Piece is one stored piece of the archive.

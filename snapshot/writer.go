@@ -41,6 +41,10 @@ type WriteOptions struct {
 	PieceSize   int64 // bytes per piece; 0 = a single, unsplit piece
 	Level       int   // zstd level (1 fastest … 22 smallest); 0 = zstd's default (3)
 	Concurrency int   // encoder goroutines; 0 = GOMAXPROCS
+	// Progress, when set, is called with each count of source bytes read
+	// (file contents, before compression), from the goroutine that reads
+	// the sources; it must be quick.
+	Progress func(n int64)
 }
 
 // Result describes a written archive.
@@ -76,6 +80,7 @@ func Write(ctx context.Context, src Source, opts WriteOptions, sink PieceSink) (
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
 	a := newArchiver(ctx, src)
+	a.onRead = opts.Progress
 	defer a.close()
 	if err := a.run(enc); err != nil {
 		cancel(err)

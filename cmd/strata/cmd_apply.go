@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +32,9 @@ if what is stored changed since), takes a lease on every destination it writes,
 and runs the actions: new snapshots streamed to the origin tier, transfers
 down the tiers with digest checks, verifications, purges and cleanups.
 On a terminal it shows the plan and asks for 'yes' unless --auto-approve;
-without a terminal it needs --auto-approve or a saved plan.
+without a terminal it needs --auto-approve or a saved plan. A saved plan is
+applied at its own time: its new snapshots are named after the time it was
+planned for, and a different --now is refused.
 
 Exit codes: 0 every action succeeded (or nothing to do), 1 an action failed or
 was skipped or the plan was refused, 4 another apply holds a lease,
@@ -52,10 +55,14 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	}
 	var p *planner.Plan
 	var planErr error
+	now := g.clock // a fresh plan's snapshots are named when they are made
 	if len(args) == 1 {
 		p, err = g.savedPlan(s, args[0])
+		if p != nil {
+			now = func() time.Time { return p.Now }
+		}
 	} else {
-		p, planErr = g.plan(s, o.planFlags)
+		p, planErr = g.plan(ctx, s, o.planFlags)
 		if p == nil {
 			return planErr
 		}
@@ -66,19 +73,30 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	}
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
 	if len(p.Actions) == 0 {
-		if !g.json {
-			fmt.Fprintln(g.stdout, "No changes. Backups match the configuration.")
-		} else {
-			writeJSON(g.stdout, executor.Report{Results: []*executor.Result{}})
-		}
-		return errors.Join(planErr, listingFailures(s.Inventory))
+		err := errors.Join(planErr, listingFailures(s.Inventory))
+		g.printNothingToDo(err != nil)
+		return err
 	}
-	rep, err := g.execute(ctx, s, p, o.parallel)
+	rep, err := g.execute(ctx, s, p, o.parallel, now)
 	if err != nil {
 		return err
 	}
 	g.notifyApply(ctx, s, rep, planErr)
 	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.Inventory))
+}
+
+// printNothingToDo says that apply had no action to run. "No changes" is
+// said only when nothing was refused and every listing succeeded: a plan
+// emptied by a refusal does not match the configuration.
+func (g *globals) printNothingToDo(refused bool) {
+	switch {
+	case g.json:
+		writeJSON(g.stdout, executor.Report{Results: []*executor.Result{}})
+	case refused:
+		fmt.Fprintln(g.stdout, "Nothing was applied: the plan has no action that could run (see the errors below).")
+	default:
+		fmt.Fprintln(g.stdout, "No changes. Backups match the configuration.")
+	}
 }
 
 // savedPlan reads a plan file and refuses it if the inventory changed.
@@ -94,6 +112,10 @@ func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
 	if p.ConfigFingerprint != s.Config.Fingerprint {
 		return nil, fmt.Errorf("the configuration changed since %s was made (its files or variable values differ); "+
 			"run 'strata plan' again (nothing was changed)", file)
+	}
+	if !g.now.IsZero() && !g.now.Equal(p.Now) {
+		return nil, fmt.Errorf("%s was planned for %s, not --now %s: a saved plan is applied at its own time; "+
+			"leave out --now, or plan again with it", file, p.Now.Format(time.RFC3339), g.now.Format(time.RFC3339))
 	}
 	if p.Fingerprint != s.Inventory.Fingerprint {
 		return nil, fmt.Errorf("the stored backups changed since %s was made; run 'strata plan' again (nothing was changed)", file)
@@ -126,10 +148,11 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 }
 
 // execute takes leases on the destinations the plan writes and runs it,
-// showing its progress; a lease another apply holds is exit code 4.
-func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int) (*executor.Report, error) {
+// showing its progress; now names the new snapshots; a lease another apply
+// holds is exit code 4.
+func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int, now func() time.Time) (*executor.Report, error) {
 	rep, err := reconcile.Apply(ctx, s, p, reconcile.ApplyOptions{
-		Options:  executor.Options{Parallel: parallel, Now: g.clock, Version: strataVersion()},
+		Options:  executor.Options{Parallel: parallel, Now: now, Version: strataVersion()},
 		Progress: g.progress,
 	})
 	var locked *executor.LockedError

@@ -17,10 +17,12 @@ such as /etc/hosts, a directory, or a glob such as /var/www/**/*.php) from the
 newest snapshot, from --id ID, or from the newest of --day (0 today, -1
 yesterday, YYYY/MM/DD). Entries keep their path below DIR (default: the
 current directory), as with restore; an existing file is never overwritten
-without --force. Digests are checked while reading, as with restore.`,
+without --force. Digests are checked while reading, as with restore.
+A PATH that matches nothing in the snapshot fails the command (exit 1),
+naming it; the PATHs that matched are still extracted.`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.include = extractPatterns(args[1:])
+			o.include, o.paths = extractPatterns(args[1:]), args[1:]
 			o.anyTarget = true
 			restoreArgs := []string{args[0]}
 			if id != "" {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -31,7 +33,7 @@ are listed too. It changes nothing.`,
 				return err
 			}
 			g.printLs(rows, s.Inventory)
-			return listingFailures(s.Inventory)
+			return g.failedListings(s.Inventory)
 		},
 	}
 }
@@ -75,4 +77,22 @@ func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 	for _, o := range inv.Orphans {
 		fmt.Fprintf(g.stdout, "orphaned: %s at %s (no application claims it; left alone)\n", o.Dir, o.Destination)
 	}
+}
+
+// failedListings warns about every destination whose listing failed, with
+// the reason (a wrong encryption password, a server down), and returns an
+// error for the exit code when any did.
+func (g *globals) failedListings(inv *planner.Inventory) error {
+	names := make([]string, 0, len(inv.Failed))
+	for d := range inv.Failed {
+		names = append(names, d)
+	}
+	slices.Sort(names)
+	for _, d := range names {
+		g.warnf("the listing of destination %q failed: %s", d, inv.Failed[d])
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d destination listing(s) failed (%s); what they hold is not shown", len(names), strings.Join(names, ", "))
 }

@@ -47,7 +47,7 @@ func runPlan(cmd *cobra.Command, g *globals, o planOptions) error {
 	if err != nil {
 		return err
 	}
-	p, planErr := g.plan(s, o.planFlags)
+	p, planErr := g.plan(cmd.Context(), s, o.planFlags)
 	if p == nil {
 		return planErr
 	}

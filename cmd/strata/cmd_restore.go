@@ -26,6 +26,9 @@ type restoreOptions struct {
 	include []string
 	// anyTarget skips the empty-target check (extract): files are still never overwritten without force.
 	anyTarget bool
+	// paths are the source paths extract was asked for; one that matches
+	// nothing in the snapshot fails the command.
+	paths []string
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -83,14 +86,21 @@ func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Applicat
 		opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force || i > 0, AbsoluteSymlinks: true}
 		_, stats, err := executor.Restore(ctx, s.Stores[r.Location.Destination], r.Copy.Dir, o.to, opts)
 		if err == nil {
-			g.printRestored(app.Name, id, r.Location.String(), o.to, stats)
+			missing := unmatchedPaths(o.paths, stats.Unmatched)
+			if len(missing) < len(o.paths) || len(o.paths) == 0 {
+				g.printRestored(app.Name, id, r.Location.String(), o.to, stats)
+			}
+			if len(missing) > 0 {
+				return fmt.Errorf("nothing in %s %s matches %s; the paths are the source's absolute paths (see 'strata history %s')",
+					app.Name, id, strings.Join(missing, ", "), app.Name)
+			}
 			return nil
 		}
 		var digest *snapshot.DigestError
 		if ctx.Err() != nil || (!errors.As(err, &digest) && errors.Is(err, os.ErrExist)) {
 			return err // not the copy's fault: another copy would not help
 		}
-		g.logger.Warn(fmt.Sprintf("restore from %s failed: %v", r.Location, err))
+		g.warnf("restore from %s failed: %v", r.Location, err)
 		errs = append(errs, fmt.Errorf("%s: %w", r.Location, err))
 	}
 	return fmt.Errorf("no copy of %s %s could be restored: %w", app.Name, id, errors.Join(errs...))
@@ -101,7 +111,21 @@ func (g *globals) printRestored(app, id, loc, to string, st *snapshot.ExtractSta
 		writeJSON(g.stdout, map[string]any{"app": app, "snapshot": id, "from": loc, "to": to, "stats": st})
 		return
 	}
-	fmt.Fprintf(g.stdout, "Restored %s %s from %s into %s: %d files, %s.\n", app, id, loc, to, st.Files, executor.HumanBytes(st.Bytes))
+	fmt.Fprintf(g.stdout, "Restored %s %s from %s into %s: %s, %s.\n", app, id, loc, to,
+		executor.CountFiles(st.Files+st.Symlinks, st.Symlinks), executor.HumanBytes(st.Bytes))
+}
+
+// unmatchedPaths returns the paths whose patterns (extractPatterns) all
+// matched nothing.
+func unmatchedPaths(paths, unmatched []string) []string {
+	var out []string
+	for _, p := range paths {
+		pats := extractPatterns([]string{p})
+		if len(pats) > 0 && !slices.ContainsFunc(pats, func(q string) bool { return !slices.Contains(unmatched, q) }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // checkTarget refuses a non-empty target without force.

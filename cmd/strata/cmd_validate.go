@@ -21,6 +21,7 @@ Exit codes: 0 valid, 1 invalid.`,
 }
 
 func runValidate(g *globals) error {
+	g.validating = true
 	cfg, err := g.loadConfig()
 	if err != nil {
 		return err

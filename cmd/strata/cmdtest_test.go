@@ -45,15 +45,19 @@ func TestScripts(t *testing.T) {
 var (
 	sizeRE   = regexp.MustCompile(`\b\d+(\.\d+)? [KMGTPE]?i?B\b`)
 	digestRE = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+	// durationRE matches the durations of progress lines ("0.1s", "2m3s").
+	durationRE = regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?s\b`)
 )
 
-// masked runs a command and replaces the sizes and SHA-256 digests in its
-// output with "<size>" and "<sha256>": archives depend on file times and
-// paths, which differ per run.
+// masked runs a command and replaces the sizes, durations and SHA-256
+// digests in its output with "<size>", "<duration>" and "<sha256>":
+// archives depend on file times and paths, which differ per run, and
+// durations on the machine.
 func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
 	return func(args []string, input string) ([]byte, error) {
 		out, err := f(args, input)
 		out = scrubRelRoot(sizeRE.ReplaceAll(out, []byte("<size>")))
+		out = durationRE.ReplaceAll(out, []byte("<duration>"))
 		return digestRE.ReplaceAll(out, []byte("<sha256>")), err
 	}
 }

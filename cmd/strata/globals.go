@@ -30,9 +30,10 @@ type globals struct {
 	noColor  bool
 	vars     []string
 
-	now    time.Time // zero unless --now was given
-	color  bool
-	logger *log.Logger
+	now        time.Time // zero unless --now was given
+	validating bool      // validate prints the diagnostics as its own document
+	color      bool
+	logger     *log.Logger
 }
 
 func (g *globals) addFlags(root *cobra.Command) {
@@ -82,14 +83,6 @@ func (g *globals) clock() time.Time {
 	return time.Now().UTC()
 }
 
-func (g *globals) errorf(format string, args ...any) {
-	fmt.Fprintf(g.stderr, "strata: error: "+format+"\n", args...)
-}
-
-func (g *globals) hintf(format string, args ...any) {
-	fmt.Fprintf(g.stderr, "strata: hint: "+format+"\n", args...)
-}
-
 // failed is an error whose message was already printed.
 func failed(code int) error { return &exitCodeError{code: code} }
 
@@ -106,7 +99,6 @@ func (g *globals) varsMap() (map[string]string, error) {
 }
 
 // loadConfig loads and validates the configuration, printing diagnostics.
-// In JSON mode, diagnostics are printed only when quiet is false.
 func (g *globals) loadConfig() (*spec.Config, error) {
 	vars, err := g.varsMap()
 	if err != nil {
@@ -127,49 +119,18 @@ func (g *globals) loadConfig() (*spec.Config, error) {
 }
 
 func (g *globals) printDiagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) {
-	if g.json {
+	switch {
+	case g.json && g.validating: // validate's own document, Terraform's shape
 		writeJSON(g.stdout, map[string]any{"valid": !diags.HasErrors(), "diagnostics": jsonDiagnostics(diags)})
+		return
+	case g.json:
+		for _, d := range jsonDiagnostics(diags) {
+			g.emitDiagnostic(d)
+		}
 		return
 	}
 	w := hcl.NewDiagnosticTextWriter(g.stderr, files, 100, g.color)
 	_ = w.WriteDiagnostics(diags)
-}
-
-// jsonDiagnostic is the JSON form of one diagnostic (Terraform's shape).
-type jsonDiagnostic struct {
-	Severity string     `json:"severity"`
-	Summary  string     `json:"summary"`
-	Detail   string     `json:"detail,omitempty"`
-	Range    *jsonRange `json:"range,omitempty"`
-}
-
-type jsonRange struct {
-	Filename string  `json:"filename"`
-	Start    jsonPos `json:"start"`
-	End      jsonPos `json:"end"`
-}
-
-type jsonPos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
-}
-
-func jsonDiagnostics(diags hcl.Diagnostics) []jsonDiagnostic {
-	out := []jsonDiagnostic{}
-	for _, d := range diags {
-		jd := jsonDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
-		if d.Severity == hcl.DiagWarning {
-			jd.Severity = "warning"
-		}
-		if r := d.Subject; r != nil {
-			jd.Range = &jsonRange{Filename: r.Filename,
-				Start: jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
-				End:   jsonPos{r.End.Line, r.End.Column, r.End.Byte}}
-		}
-		out = append(out, jd)
-	}
-	return out
 }
 
 func writeJSON(w io.Writer, v any) {

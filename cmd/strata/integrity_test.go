@@ -31,7 +31,8 @@ var (
 	binErr  error
 )
 
-// strataBinary builds the strata binary once for the whole test run.
+// strataBinary builds the strata binary once for the whole test run, with
+// the fault points compiled in.
 func strataBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -41,7 +42,7 @@ func strataBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "strata")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", "strata_faults", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

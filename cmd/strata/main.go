@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -54,21 +55,62 @@ func main() { os.Exit(run()) }
 func run() int {
 	ctx, stop := context.WithCancelCause(context.Background())
 	defer stop(nil)
+	g := &globals{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	go func() {
-		if s, ok := <-sigs; ok {
-			stop(signalError{s})
-		}
-	}()
-	g := &globals{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
+	finished := make(chan struct{})
+	defer close(finished)
+	go g.onSignals(sigs, stop, finished, stopGrace, os.Exit)
 	root := newRootCommand(g)
-	root.SetArgs(normalizeArgs(os.Args[1:]))
+	args := normalizeArgs(os.Args[1:])
+	g.json = wantsJSON(args) // errors of flag parsing are JSON too
+	root.SetArgs(args)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	err := root.ExecuteContext(ctx)
 	return g.exitCode(ctx, err)
+}
+
+// stopGrace is how long a run may take to stop after SIGINT/SIGTERM:
+// long enough for apply to remove what its cancelled actions wrote (each
+// removal is bounded by a minute) and release its leases (30 s).
+const stopGrace = 2 * time.Minute
+
+// onSignals turns the first SIGINT/SIGTERM into the cancellation of the
+// run's context. Every blocking step yields to it; should one not (a call
+// that does not look at its context), nothing keeps the process alive
+// beyond grace, and a second signal ends it at once — either way with the
+// first signal's exit code. What a run ended that way leaves behind is
+// what a kill -9 leaves: incomplete snapshots and leases that expire, which
+// the next apply cleans up. It returns once finished is closed.
+func (g *globals) onSignals(sigs <-chan os.Signal, stop context.CancelCauseFunc, finished <-chan struct{}, grace time.Duration, exit func(int)) {
+	var first os.Signal
+	select {
+	case first = <-sigs:
+	case <-finished:
+		return
+	}
+	stop(signalError{first})
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case again := <-sigs:
+		g.errorf("%v again: exiting now, without waiting for cleanup; the next apply cleans up what is left", again)
+	case <-timer.C:
+		g.errorf("still stopping %v after %v: exiting now; the next apply cleans up what is left", grace, first)
+	case <-finished:
+		return
+	}
+	exit(signalCode(first))
+}
+
+// signalCode is the exit code of a run stopped by sig.
+func signalCode(sig os.Signal) int {
+	if sig == syscall.SIGTERM {
+		return exitSIGTERM
+	}
+	return exitSIGINT
 }
 
 type signalError struct{ sig os.Signal }
@@ -83,12 +125,9 @@ func (g *globals) exitCode(ctx context.Context, err error) int {
 	if errors.As(context.Cause(ctx), &sig) {
 		var printed *exitCodeError
 		if err != nil && !(errors.As(err, &printed) && printed.err == nil) {
-			g.errorf("%v", err)
+			g.printError(err)
 		}
-		if sig.sig == syscall.SIGTERM {
-			return exitSIGTERM
-		}
-		return exitSIGINT
+		return signalCode(sig.sig)
 	}
 	if err == nil {
 		return exitOK
@@ -96,11 +135,11 @@ func (g *globals) exitCode(ctx context.Context, err error) int {
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			g.errorf("%v", ec.err)
+			g.printError(ec.err)
 		}
 		return ec.code
 	}
-	g.errorf("%v", err)
+	g.printError(err)
 	return exitError
 }
 

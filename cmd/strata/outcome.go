@@ -33,10 +33,10 @@ func (g *globals) printOutcome(rep *executor.Report) {
 // the plan (auto-approved or saved): a held purge or a copy with no healthy
 // source must never go unsaid.
 func (g *globals) warnUnshown(p *planner.Plan, unshown bool) {
-	if !unshown || g.json {
+	if !unshown {
 		return
 	}
 	for _, w := range p.Warnings {
-		fmt.Fprintf(g.stderr, "strata: warning: %s\n", w)
+		g.warnf("%s", w)
 	}
 }

@@ -459,6 +459,11 @@ func TestMinFree(t *testing.T) {
 	if strings.Contains(plan.stdout, "+ snapshot") || strings.Contains(plan.stdout, "Plan: 1 snapshot") {
 		t.Fatalf("the refused snapshot is still planned:\n%s", plan.stdout)
 	}
+	refused := c.strata(t, time.Minute, nil, "apply", "--auto-approve")
+	if out := refused.stdout + refused.stderr; refused.code != 1 || strings.Contains(out, "No changes") ||
+		strings.Contains(out, "match") || !strings.Contains(out, "less than its min_free") {
+		t.Fatalf("apply of a plan whose snapshot was refused: exit %d, want 1, the refusal and no 'No changes … match'\n%s", refused.code, out)
+	}
 
 	// The snapshot fits; the transfer to the full second tier does not.
 	writeTestFile(t, hcl, []byte(fmt.Sprintf(minFreeHCL, "1KiB", "1000000TiB")))

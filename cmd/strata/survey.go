@@ -36,8 +36,8 @@ func (o *planFlags) options() planner.Options {
 }
 
 // plan makes the plan, printing a refusal (mass purge) with its hint.
-func (g *globals) plan(s *survey, o planFlags) (*planner.Plan, error) {
-	p, err := reconcile.Plan(s, g.clock(), o.options())
+func (g *globals) plan(ctx context.Context, s *survey, o planFlags) (*planner.Plan, error) {
+	p, err := reconcile.Plan(ctx, s, g.clock(), o.options())
 	if p == nil && err != nil {
 		return nil, &exitCodeError{code: exitError, err: err}
 	}

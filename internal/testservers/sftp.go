@@ -26,11 +26,28 @@ type SFTP struct {
 	// HostKeyLine is the server's public host key ("ssh-ed25519 AAAA…").
 	HostKeyLine string
 
-	p *process
+	// subsystem is the command that serves SFTP ("internal-sftp").
+	subsystem string
+	p         *process
 }
 
 // StartSFTP starts an sshd for the test; it is killed when the test ends.
 func StartSFTP(t testing.TB) *SFTP {
+	t.Helper()
+	return startSFTP(t, false)
+}
+
+// StartUnprivilegedSFTP is StartSFTP for a server that file permissions
+// hold, so that a test can make a directory unreadable to it. Run by root
+// (which reads a chmod 000 directory all the same), sshd still logs in as
+// root, but its SFTP server drops to the user nobody (setpriv), and Dir
+// belongs to nobody.
+func StartUnprivilegedSFTP(t testing.TB) *SFTP {
+	t.Helper()
+	return startSFTP(t, os.Geteuid() == 0)
+}
+
+func startSFTP(t testing.TB, held bool) *SFTP {
 	t.Helper()
 	sshd, err := lookPath("sshd", "/usr/sbin", "/usr/local/sbin")
 	if err != nil {
@@ -45,9 +62,15 @@ func StartSFTP(t testing.TB) *SFTP {
 		unavailable(t, "SFTP test server: %v", err)
 	}
 	base := t.TempDir()
-	s := &SFTP{Host: "127.0.0.1", Port: freePort(t), User: u.Username, Dir: filepath.Join(base, "data")}
+	s := &SFTP{Host: "127.0.0.1", Port: freePort(t), User: u.Username, Dir: filepath.Join(base, "data"), subsystem: "internal-sftp"}
+	if held {
+		s.holdToPermissions(t)
+	}
 	if err := s.setup(base, keygen); err != nil {
 		unavailable(t, "SFTP test server: %v", err)
+	}
+	if held {
+		UnprivilegedUser(t).Own(t, s.Dir)
 	}
 	conf := filepath.Join(base, "sshd_config")
 	s.p = &process{
@@ -116,8 +139,24 @@ PrintMotd no
 LogLevel ERROR
 MaxStartups 100
 MaxSessions 100
-Subsystem sftp internal-sftp
-`, s.Port, hostKey, filepath.Join(base, "sshd.pid"), filepath.Join(base, "authorized_keys"))
+Subsystem sftp %s
+`, s.Port, hostKey, filepath.Join(base, "sshd.pid"), filepath.Join(base, "authorized_keys"), s.subsystem)
+}
+
+// holdToPermissions makes the server's SFTP subsystem run as the user
+// nobody instead of root.
+func (s *SFTP) holdToPermissions(t testing.TB) {
+	t.Helper()
+	setpriv, err := lookPath("setpriv", "/usr/bin", "/bin")
+	if err != nil {
+		unavailable(t, "SFTP test server held to permissions: %v", err)
+	}
+	server, err := lookPath("sftp-server", "/usr/lib/openssh", "/usr/libexec/openssh", "/usr/libexec", "/usr/lib/ssh")
+	if err != nil {
+		unavailable(t, "SFTP test server held to permissions: %v", err)
+	}
+	u := UnprivilegedUser(t)
+	s.subsystem = fmt.Sprintf("%s --reuid=%d --regid=%d --clear-groups %s", setpriv, u.Cred.Uid, u.Cred.Gid, server)
 }
 
 func copyFile(from, to string) error {

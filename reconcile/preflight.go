@@ -1,0 +1,26 @@
+package reconcile
+
+import (
+	"context"
+
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/snapshot"
+)
+
+// firstSnapshotSizes measures the sources of the applications whose first
+// snapshot the free-space preflight must estimate (no snapshot yet, a
+// min_free at the origin): a stat-only walk, no file is read. A source that
+// cannot be walked is left out; its snapshot then fails with the reason.
+func firstSnapshotSizes(ctx context.Context, s *Survey) map[string]int64 {
+	sizes := map[string]int64{}
+	for _, app := range s.Config.Applications {
+		if !planner.NeedsSourceBytes(s.Config, s.Inventory, app) {
+			continue
+		}
+		sum, err := snapshot.Measure(ctx, snapshot.Source{Paths: app.Source.Paths, Exclude: app.Source.Exclude})
+		if err == nil {
+			sizes[app.Name] = sum.Bytes
+		}
+	}
+	return sizes
+}
