@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/reconcile"
 )
 
 type applyOptions struct {
@@ -72,7 +73,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	}
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
 	if len(p.Actions) == 0 {
-		err := errors.Join(planErr, listingFailures(s.inv))
+		err := errors.Join(planErr, listingFailures(s.Inventory))
 		g.printNothingToDo(err != nil)
 		return err
 	}
@@ -81,7 +82,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 		return err
 	}
 	g.notifyApply(ctx, s, rep, planErr)
-	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.inv))
+	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.Inventory))
 }
 
 // printNothingToDo says that apply had no action to run. "No changes" is
@@ -108,7 +109,7 @@ func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a strata plan: %v", file, err)
 	}
-	if p.ConfigFingerprint != s.cfg.Fingerprint {
+	if p.ConfigFingerprint != s.Config.Fingerprint {
 		return nil, fmt.Errorf("the configuration changed since %s was made (its files or variable values differ); "+
 			"run 'strata plan' again (nothing was changed)", file)
 	}
@@ -116,7 +117,7 @@ func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
 		return nil, fmt.Errorf("%s was planned for %s, not --now %s: a saved plan is applied at its own time; "+
 			"leave out --now, or plan again with it", file, p.Now.Format(time.RFC3339), g.now.Format(time.RFC3339))
 	}
-	if p.Fingerprint != s.inv.Fingerprint {
+	if p.Fingerprint != s.Inventory.Fingerprint {
 		return nil, fmt.Errorf("the stored backups changed since %s was made; run 'strata plan' again (nothing was changed)", file)
 	}
 	return p, nil
@@ -146,32 +147,19 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 	return nil
 }
 
-// execute takes leases on the destinations the plan writes and runs it.
-// now names the new snapshots.
+// execute takes leases on the destinations the plan writes and runs it,
+// showing its progress; now names the new snapshots; a lease another apply
+// holds is exit code 4.
 func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int, now func() time.Time) (*executor.Report, error) {
-	written := executor.Stores{}
-	for _, a := range p.Actions {
-		written[a.Location.Destination] = s.stores[a.Location.Destination]
-	}
-	leases, err := executor.Acquire(ctx, written)
+	rep, err := reconcile.Apply(ctx, s, p, reconcile.ApplyOptions{
+		Options:  executor.Options{Parallel: parallel, Now: now, Version: strataVersion()},
+		Progress: g.progress,
+	})
 	var locked *executor.LockedError
 	if errors.As(err, &locked) {
 		return nil, &exitCodeError{code: exitLocked, err: err}
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer leases.Release()
-	if err := recheck(ctx, s, p); err != nil {
-		return nil, err
-	}
-	ui := g.newProgress(len(p.Actions))
-	ex := executor.New(s.stores, executor.Options{
-		Parallel: parallel, Now: now, Version: strataVersion(), Events: ui.event,
-	})
-	rep := ex.Run(ctx, p)
-	ui.finish()
-	return rep, nil
+	return rep, err
 }
 
 // reportApply prints the outcome and returns an error when anything did not succeed.
@@ -190,4 +178,11 @@ func (g *globals) reportApply(rep *executor.Report) error {
 		}
 	}
 	return failed(exitError)
+}
+
+// progress shows an apply of n actions: the progress UI of `apply` and of
+// the apply step of `watch`.
+func (g *globals) progress(n int) (events func(executor.Event), done func()) {
+	ui := g.newProgress(n)
+	return ui.event, ui.finish
 }

@@ -38,17 +38,17 @@ func runHistory(ctx context.Context, g *globals, name string) error {
 	if err != nil {
 		return err
 	}
-	app := s.cfg.Application(name)
+	app := s.Config.Application(name)
 	if app == nil {
 		return fmt.Errorf("no application %q in the configuration", name)
 	}
-	ids, byID := planner.CompleteCopies(s.inv, app, "")
+	ids, byID := planner.CompleteCopies(s.Inventory, app, "")
 	rows := make([]historyRow, 0, len(ids))
 	for _, id := range ids {
 		rows = append(rows, historyFor(ctx, s, id, byID[id]))
 	}
 	g.printHistory(rows)
-	return listingFailures(s.inv)
+	return listingFailures(s.Inventory)
 }
 
 func historyFor(ctx context.Context, s *survey, id string, refs []planner.CopyRef) historyRow {
@@ -56,7 +56,7 @@ func historyFor(ctx context.Context, s *survey, id string, refs []planner.CopyRe
 	for _, r := range refs {
 		row.Where = append(row.Where, r.Location.String())
 	}
-	m, err := executor.ReadManifest(ctx, s.stores[refs[0].Location.Destination], refs[0].Copy.Dir)
+	m, err := executor.ReadManifest(ctx, s.Stores[refs[0].Location.Destination], refs[0].Copy.Dir)
 	if err != nil {
 		row.Error = err.Error()
 		return row

@@ -5,12 +5,12 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/reconcile"
 	"github.com/stratabackup/strata/spec"
 )
 
@@ -32,70 +32,27 @@ are listed too. It changes nothing.`,
 			if err != nil {
 				return err
 			}
-			g.printLs(rows, s.inv)
-			return g.failedListings(s.inv)
+			g.printLs(rows, s.Inventory)
+			return g.failedListings(s.Inventory)
 		},
 	}
 }
 
-// lsRow is one application × tier × destination.
-type lsRow struct {
-	App         string    `json:"app"`
-	Tier        string    `json:"tier"`
-	Destination string    `json:"destination"`
-	Snapshots   int       `json:"snapshots"`
-	Newest      string    `json:"newest,omitempty"`
-	Bytes       int64     `json:"bytes"`
-	Verified    int       `json:"verified"`
-	Corrupt     int       `json:"corrupt"`
-	Incomplete  int       `json:"incomplete"`
-	Error       string    `json:"error,omitempty"`
-	newestTime  time.Time `json:"-"`
-}
-
-func lsRows(s *survey, args []string) ([]lsRow, error) {
-	apps := s.cfg.Applications
+// lsRows is a row per location of every application, or only of the one
+// named in args.
+func lsRows(s *survey, args []string) ([]reconcile.Location, error) {
+	apps := s.Config.Applications
 	if len(args) == 1 {
-		app := s.cfg.Application(args[0])
+		app := s.Config.Application(args[0])
 		if app == nil {
 			return nil, fmt.Errorf("no application %q in the configuration", args[0])
 		}
 		apps = []*spec.Application{app}
 	}
-	var rows []lsRow
-	for _, app := range apps {
-		for _, t := range app.Tiers {
-			for _, d := range t.Destinations {
-				loc := planner.Location{Tier: t.Name, Destination: d.Name}
-				rows = append(rows, lsRowFor(app.Name, loc, s.inv))
-			}
-		}
-	}
-	return rows, nil
+	return reconcile.Locations(s.Inventory, apps), nil
 }
 
-func lsRowFor(app string, loc planner.Location, inv *planner.Inventory) lsRow {
-	r := lsRow{App: app, Tier: loc.Tier, Destination: loc.Destination, Error: inv.Failed[loc.Destination]}
-	for _, c := range inv.Copies[app][loc] {
-		switch {
-		case !c.Complete:
-			r.Incomplete++
-			continue
-		case !c.Healthy():
-			r.Corrupt++
-		case !c.Verified.IsZero():
-			r.Verified++
-		}
-		r.Snapshots++
-		r.Bytes += c.Size
-		if c.ID.Time().After(r.newestTime) {
-			r.newestTime, r.Newest = c.ID.Time(), c.ID.String()
-		}
-	}
-	return r
-}
-
-func (g *globals) printLs(rows []lsRow, inv *planner.Inventory) {
+func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 	if g.json {
 		writeJSON(g.stdout, map[string]any{"locations": rows, "orphans": inv.Orphans})
 		return

@@ -66,7 +66,7 @@ func runPlan(cmd *cobra.Command, g *globals, o planOptions) error {
 			fmt.Fprintf(g.stdout, "\nSaved the plan to %s; run 'strata apply %s' to apply exactly it.\n", o.out, o.out)
 		}
 	}
-	if err := errors.Join(planErr, listingFailures(s.inv)); err != nil {
+	if err := errors.Join(planErr, listingFailures(s.Inventory)); err != nil {
 		return err
 	}
 	if o.detailedExitcode && len(p.Actions) > 0 {

@@ -64,17 +64,17 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 	if err != nil {
 		return err
 	}
-	app := s.cfg.Application(args[0])
+	app := s.Config.Application(args[0])
 	if app == nil {
 		return fmt.Errorf("no application %q in the configuration", args[0])
 	}
-	if o.from != "" && s.cfg.Tier(o.from) == nil {
+	if o.from != "" && s.Config.Tier(o.from) == nil {
 		return fmt.Errorf("no tier %q in the configuration", o.from)
 	}
-	ids, byID := planner.CompleteCopies(s.inv, app, o.from)
+	ids, byID := planner.CompleteCopies(s.Inventory, app, o.from)
 	id, err := pickSnapshot(ids, args[1:], o.day, app, g.clock())
 	if err != nil {
-		return withFailedListings(err, s.inv)
+		return withFailedListings(err, s.Inventory)
 	}
 	return g.restoreFrom(ctx, s, app, id, byID[id], o)
 }
@@ -84,7 +84,7 @@ func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Applicat
 	for i, r := range refs {
 		// Links are recreated as archived, as restic does; nothing is ever written through one.
 		opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force || i > 0, AbsoluteSymlinks: true}
-		_, stats, err := executor.Restore(ctx, s.stores[r.Location.Destination], r.Copy.Dir, o.to, opts)
+		_, stats, err := executor.Restore(ctx, s.Stores[r.Location.Destination], r.Copy.Dir, o.to, opts)
 		if err == nil {
 			missing := unmatchedPaths(o.paths, stats.Unmatched)
 			if len(missing) < len(o.paths) || len(o.paths) == 0 {

@@ -82,7 +82,7 @@ func runVerify(ctx context.Context, g *globals, o verifyOptions, args []string) 
 		return err
 	}
 	defer leases.Release()
-	ex := executor.New(s.stores, executor.Options{Version: strataVersion()})
+	ex := executor.New(s.Stores, executor.Options{Version: strataVersion()})
 	var lines []verifyLine
 	var sum verifySummary
 	for _, t := range targets {
@@ -104,14 +104,14 @@ func verifyTargets(s *survey, o verifyOptions, args []string) ([]planner.VerifyT
 	if len(args) == 1 {
 		app = args[0]
 	}
-	targets, err := planner.VerifyTargets(s.cfg, s.inv, app, o.tier)
+	targets, err := planner.VerifyTargets(s.Config, s.Inventory, app, o.tier)
 	if err != nil {
 		return nil, nil, err
 	}
 	stores := executor.Stores{}
 	for _, t := range targets {
-		if _, failed := s.inv.Failed[t.Location.Destination]; !failed {
-			stores[t.Location.Destination] = s.stores[t.Location.Destination]
+		if _, failed := s.Inventory.Failed[t.Location.Destination]; !failed {
+			stores[t.Location.Destination] = s.Stores[t.Location.Destination]
 		}
 	}
 	return targets, stores, nil
@@ -125,7 +125,7 @@ func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t planner.
 		l.Problem = "no manifest.json (an interrupted write or a deleted manifest); the next apply cleans it up"
 		return l
 	}
-	st := s.stores[t.Location.Destination]
+	st := s.Stores[t.Location.Destination]
 	mark, err := ex.Check(ctx, st, t.Copy.Dir)
 	if err != nil {
 		l.Marker, l.Status, l.Problem = "!", "error", err.Error()
@@ -210,5 +210,5 @@ func (g *globals) finishVerify(s *survey, lines []verifyLine, sum verifySummary)
 		}
 		errs = append(errs, fmt.Errorf("%d of %d copies are not good", sum.Damaged+sum.Incomplete+sum.Errors, sum.Copies))
 	}
-	return errors.Join(append(errs, listingFailures(s.inv))...)
+	return errors.Join(append(errs, listingFailures(s.Inventory))...)
 }

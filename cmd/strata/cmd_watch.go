@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/stratabackup/strata/executor"
 
 	"github.com/stratabackup/strata/reconcile"
 )
@@ -68,24 +71,43 @@ func runWatch(ctx context.Context, g *globals, o watchOptions) error {
 	if o.pull > 0 && !reconcile.IsGitWorkTree(ctx, g.dir) {
 		return fmt.Errorf("--pull: %s is not in a git work tree; clone the configuration repository and run watch in it", g.dir)
 	}
-	w := newWatcher(g, o)
-	if err := w.loadFirst(ctx); err != nil {
+	vars, err := g.varsMap()
+	if err != nil {
 		return err
 	}
-	stopHTTP, err := w.serve(o.listen)
+	l := reconcile.New(reconcile.Options{Dir: g.dir, Vars: vars, Interval: o.interval, Pull: o.pull,
+		Debounce: o.debounce, Parallel: o.parallel, Version: strataVersion(), Now: g.clock,
+		Log: g.logger, UI: watchUI{g}})
+	if err := l.Start(ctx); err != nil {
+		return failed(exitError)
+	}
+	stopHTTP, err := g.serve(o.listen, l)
 	if err != nil {
 		return err
 	}
 	defer stopHTTP()
-	err = w.loop(ctx)
-	if errors.Is(err, errStopped) {
-		g.logger.Info("stopped; leases released")
+	if err := l.Run(ctx); err != nil {
+		return err
 	}
-	return err
+	g.logger.Info("stopped; leases released")
+	return errStopped
 }
 
-// serve starts the HTTP server; the returned function stops it.
-func (w *watcher) serve(addr string) (func(), error) {
+// watchUI renders what the loop shows: diagnostics as every command prints
+// them, the progress of an apply as `strata apply` shows it.
+type watchUI struct{ g *globals }
+
+func (u watchUI) Diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) {
+	u.g.printDiagnostics(files, diags)
+}
+
+func (u watchUI) DiagnosticsJSON(diags hcl.Diagnostics) any { return jsonDiagnostics(diags) }
+
+func (u watchUI) Progress(n int) (func(executor.Event), func()) { return u.g.progress(n) }
+
+// serve starts the HTTP server over the loop's status and metrics; the
+// returned function stops it.
+func (g *globals) serve(addr string, l *reconcile.Loop) (func(), error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -94,15 +116,15 @@ func (w *watcher) serve(addr string) (func(), error) {
 		return nil, fmt.Errorf("--listen %s: %v; choose a free address with --listen HOST:PORT", addr, err)
 	}
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-		w.g.logger.Warn("serving metrics and status beyond this host; anyone who can reach it sees the backup state", "addr", ln.Addr())
+		g.logger.Warn("serving metrics and status beyond this host; anyone who can reach it sees the backup state", "addr", ln.Addr())
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", w.metrics.handler())
-	mux.Handle("/status", w.status)
+	mux.Handle("/metrics", l.Metrics().Handler())
+	mux.Handle("/status", l.Status())
 	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	w.g.logger.Info(fmt.Sprintf("serving /metrics, /healthz and /status on http://%s", ln.Addr()))
+	g.logger.Info(fmt.Sprintf("serving /metrics, /healthz and /status on http://%s", ln.Addr()))
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

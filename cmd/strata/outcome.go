@@ -1,29 +1,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
 )
-
-// recheck lists the destinations again once the leases are held and refuses
-// a plan made from a state that changed meanwhile: another apply that
-// finished between our plan and our lease must not make us repeat its work
-// (a duplicate snapshot) or act on copies it removed.
-func recheck(ctx context.Context, s *survey, p *planner.Plan) error {
-	s.relist(ctx)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if s.inv.Fingerprint == p.Fingerprint {
-		return nil
-	}
-	return errors.New("the stored backups changed between the plan and the leases (another apply ran meanwhile?); " +
-		"nothing was done; run 'strata plan' or 'strata apply' again")
-}
 
 // printOutcome prints the one-line outcome of an apply; after an interrupt
 // it also says, action by action, what was done and what was not.

@@ -2,22 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	"github.com/stratabackup/strata/executor"
-	"github.com/stratabackup/strata/internal/stores"
 	"github.com/stratabackup/strata/planner"
-	"github.com/stratabackup/strata/spec"
+	"github.com/stratabackup/strata/reconcile"
 )
 
 // survey is the configuration plus what is stored at its destinations.
-type survey struct {
-	cfg      *spec.Config
-	stores   executor.Stores
-	listings []planner.Listing
-	inv      *planner.Inventory
-}
+type survey = reconcile.Survey
 
 // takeSurvey loads the configuration, opens every destination it uses and
 // lists each once.
@@ -26,23 +18,7 @@ func (g *globals) takeSurvey(ctx context.Context) (*survey, error) {
 	if err != nil {
 		return nil, err
 	}
-	return surveyConfig(ctx, cfg)
-}
-
-// surveyConfig opens every destination cfg uses and lists each once.
-func surveyConfig(ctx context.Context, cfg *spec.Config) (*survey, error) {
-	stores, err := stores.Open(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	s := &survey{cfg: cfg, stores: stores}
-	s.relist(ctx)
-	return s, nil
-}
-
-func (s *survey) relist(ctx context.Context) {
-	s.listings = executor.Gather(ctx, s.stores)
-	s.inv = planner.BuildInventory(s.cfg, s.listings)
+	return reconcile.List(ctx, cfg)
 }
 
 type planFlags struct {
@@ -61,12 +37,9 @@ func (o *planFlags) options() planner.Options {
 
 // plan makes the plan, printing a refusal (mass purge) with its hint.
 func (g *globals) plan(ctx context.Context, s *survey, o planFlags) (*planner.Plan, error) {
-	opts := o.options()
-	opts.SourceBytes = firstSnapshotSizes(ctx, s)
-	p, err := planner.BuildPlan(s.cfg, s.inv, g.clock(), opts)
-	var mass *planner.MassPurgeError
-	if errors.As(err, &mass) {
-		return nil, &exitCodeError{code: exitError, err: fmt.Errorf("plan refused: %v", err)}
+	p, err := reconcile.Plan(ctx, s, g.clock(), o.options())
+	if p == nil && err != nil {
+		return nil, &exitCodeError{code: exitError, err: err}
 	}
 	return p, err
 }

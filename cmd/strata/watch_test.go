@@ -31,6 +31,7 @@ import (
 
 	"github.com/stratabackup/strata/notify"
 	"github.com/stratabackup/strata/notify/notifytest"
+	"github.com/stratabackup/strata/reconcile"
 )
 
 // syncBuffer collects a process's output while the test reads it.
@@ -119,6 +120,16 @@ func (w *watchProc) stop(t *testing.T) int {
 	return w.cmd.ProcessState.ExitCode()
 }
 
+// watchStatus is /status as the tests read it: reconcile.Status, with the
+// diagnostics in the CLI's JSON form.
+type watchStatus struct {
+	reconcile.Status
+	Config struct {
+		reconcile.ConfigStatus
+		Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	} `json:"config"`
+}
+
 // status fetches /status.
 func (w *watchProc) status(t *testing.T) *watchStatus {
 	t.Helper()
@@ -168,7 +179,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 }
 
 // location finds the status row of app at tier, or a zero row.
-func (st *watchStatus) location(app, tier string) lsRow {
+func (st *watchStatus) location(app, tier string) reconcile.Location {
 	for _, a := range st.Apps {
 		for _, r := range a.Locations {
 			if a.Name == app && r.Tier == tier {
@@ -176,7 +187,7 @@ func (st *watchStatus) location(app, tier string) lsRow {
 			}
 		}
 	}
-	return lsRow{}
+	return reconcile.Location{}
 }
 
 // writeFileByRename replaces a file the way many editors do: a temporary
@@ -351,7 +362,7 @@ func TestWatchMetricsMatchLs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("strata ls --json: %v", err)
 	}
-	var ls struct{ Locations []lsRow }
+	var ls struct{ Locations []reconcile.Location }
 	if err := json.Unmarshal(out, &ls); err != nil || len(ls.Locations) != 4 {
 		t.Fatalf("strata ls --json: %v\n%s", err, out)
 	}
@@ -621,7 +632,7 @@ tier "local" {
 		t.Fatalf("the snapshot completed before SIGTERM (%v); this test needs it interrupted", m)
 	}
 	assertNoLeases(t, dir)
-	var ls struct{ Locations []lsRow }
+	var ls struct{ Locations []reconcile.Location }
 	out, err := exec.Command(strataBinary(t), "-C", dir, "ls", "--json").Output()
 	if err := errors.Join(err, json.Unmarshal(out, &ls)); err != nil || len(ls.Locations) != 1 || ls.Locations[0].Snapshots != 0 {
 		t.Fatalf("strata ls after SIGTERM: %v\n%s", err, out)

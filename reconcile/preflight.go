@@ -1,4 +1,4 @@
-package main
+package reconcile
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 // snapshot the free-space preflight must estimate (no snapshot yet, a
 // min_free at the origin): a stat-only walk, no file is read. A source that
 // cannot be walked is left out; its snapshot then fails with the reason.
-func firstSnapshotSizes(ctx context.Context, s *survey) map[string]int64 {
+func firstSnapshotSizes(ctx context.Context, s *Survey) map[string]int64 {
 	sizes := map[string]int64{}
-	for _, app := range s.cfg.Applications {
-		if !planner.NeedsSourceBytes(s.cfg, s.inv, app) {
+	for _, app := range s.Config.Applications {
+		if !planner.NeedsSourceBytes(s.Config, s.Inventory, app) {
 			continue
 		}
 		sum, err := snapshot.Measure(ctx, snapshot.Source{Paths: app.Source.Paths, Exclude: app.Source.Exclude})

@@ -1,4 +1,4 @@
-package main
+package reconcile
 
 import (
 	"encoding/json"
@@ -8,52 +8,56 @@ import (
 
 	"github.com/stratabackup/strata/notify"
 	"github.com/stratabackup/strata/planner"
-	"github.com/stratabackup/strata/reconcile"
 	"github.com/stratabackup/strata/spec"
 )
 
-// watchStatus is the JSON served at /status. Every field is written by the
-// loop and read by the HTTP server under mu.
-type watchStatus struct {
+// Status is the state of a Loop, served as JSON at /status (and rendered by
+// the status page from the same fields). The loop writes it; readers go
+// through JSON or ServeHTTP, both under its lock.
+type Status struct {
 	mu          sync.Mutex
-	Config      configStatus   `json:"config"`
-	LastPlan    *planStatus    `json:"last_plan"`
-	LastApply   *applyStatus   `json:"last_apply"`
-	NextWake    reconcile.Wake `json:"next_wakeup"`
-	Apps        []appStatus    `json:"apps"`
-	LastSuccess *time.Time     `json:"last_success"`
-	LastFailure *time.Time     `json:"last_failure"`
-	Reconciles  int            `json:"reconciles"`
-	Pull        *pullStatus    `json:"pull,omitempty"`
+	Config      ConfigStatus `json:"config"`
+	LastPlan    *PlanStatus  `json:"last_plan"`
+	LastApply   *ApplyStatus `json:"last_apply"`
+	NextWake    Wake         `json:"next_wakeup"`
+	Apps        []AppStatus  `json:"apps"`
+	LastSuccess *time.Time   `json:"last_success"`
+	LastFailure *time.Time   `json:"last_failure"`
+	Reconciles  int          `json:"reconciles"`
+	Pull        *PullStatus  `json:"pull,omitempty"`
 }
 
-// configStatus is the state of the configuration: the one running and the
+// ConfigStatus is the state of the configuration: the one running and the
 // diagnostics of the files on disk when they are invalid.
-type configStatus struct {
-	Dir         string           `json:"dir"`
-	Valid       bool             `json:"valid"`
-	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+type ConfigStatus struct {
+	Dir   string `json:"dir"`
+	Valid bool   `json:"valid"`
+	// Diagnostics are those of the last load, in the form UI.DiagnosticsJSON gives.
+	Diagnostics any `json:"diagnostics"`
 	// LoadedAt is when the running configuration was loaded; Commit its git commit.
 	LoadedAt     time.Time `json:"loaded_at"`
 	Commit       string    `json:"commit,omitempty"`
 	Applications []string  `json:"applications"`
 }
 
-type planStatus struct {
+// PlanStatus is the last plan made.
+type PlanStatus struct {
 	At       time.Time        `json:"at"`
 	Summary  planner.Summary  `json:"summary"`
-	Actions  []planActionInfo `json:"actions"`
+	Actions  []PlanActionInfo `json:"actions"`
 	Warnings []string         `json:"warnings,omitempty"`
 }
 
-type planActionInfo struct {
+// PlanActionInfo is one action of the last plan.
+type PlanActionInfo struct {
 	Key    string `json:"key"`
 	Action string `json:"action"`
 	App    string `json:"app,omitempty"`
 	Reason string `json:"reason"`
 }
 
-type applyStatus struct {
+// ApplyStatus is the outcome of the last pass.
+type ApplyStatus struct {
 	Started    time.Time        `json:"started"`
 	Finished   time.Time        `json:"finished"`
 	Seconds    float64          `json:"duration_seconds"`
@@ -66,27 +70,36 @@ type applyStatus struct {
 	Failures   []notify.Failure `json:"failures,omitempty"`
 }
 
-// appStatus is one application: its schedule, its next snapshot and what
+// AppStatus is one application: its schedule, its next snapshot and what
 // is stored at each location.
-type appStatus struct {
+type AppStatus struct {
 	Name         string     `json:"name"`
 	Schedule     string     `json:"schedule"`
 	Newest       *time.Time `json:"newest_snapshot"`
 	NextSnapshot *time.Time `json:"next_snapshot"`
 	Stale        []string   `json:"stale_tiers,omitempty"`
-	Locations    []lsRow    `json:"locations"`
+	Locations    []Location `json:"locations"`
 }
 
-type pullStatus struct {
+// PullStatus is the outcome of the last git pull.
+type PullStatus struct {
 	At     time.Time `json:"at"`
 	Commit string    `json:"commit,omitempty"`
 	Error  string    `json:"error,omitempty"`
 }
 
-func (st *watchStatus) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+func newStatus() *Status { return &Status{Apps: []AppStatus{}} }
+
+// JSON is the status as indented JSON.
+func (st *Status) JSON() ([]byte, error) {
 	st.mu.Lock()
-	b, err := json.MarshalIndent(st, "", "  ")
-	st.mu.Unlock()
+	defer st.mu.Unlock()
+	return json.MarshalIndent(st, "", "  ")
+}
+
+// ServeHTTP serves the status as JSON.
+func (st *Status) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	b, err := st.JSON()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -96,26 +109,26 @@ func (st *watchStatus) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 }
 
 // update runs f with the status locked.
-func (st *watchStatus) update(f func()) {
+func (st *Status) update(f func()) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	f()
 }
 
-func newPlanStatus(p *planner.Plan) *planStatus {
-	ps := &planStatus{At: p.Now, Summary: p.Summary, Warnings: p.Warnings, Actions: []planActionInfo{}}
+func newPlanStatus(p *planner.Plan) *PlanStatus {
+	ps := &PlanStatus{At: p.Now, Summary: p.Summary, Warnings: p.Warnings, Actions: []PlanActionInfo{}}
 	for _, a := range p.Actions {
-		ps.Actions = append(ps.Actions, planActionInfo{Key: a.Key, Action: a.Kind.String(), App: a.App, Reason: a.Reason})
+		ps.Actions = append(ps.Actions, PlanActionInfo{Key: a.Key, Action: a.Kind.String(), App: a.App, Reason: a.Reason})
 	}
 	return ps
 }
 
-// appStatuses is the per-application state after a reconcile.
-func appStatuses(cfg *spec.Config, s *survey, rows []lsRow, stale []notify.Stale, now time.Time) []appStatus {
-	out := []appStatus{}
+// appStatuses is the per-application state after a pass.
+func appStatuses(cfg *spec.Config, inv *planner.Inventory, rows []Location, stale []notify.Stale, now time.Time) []AppStatus {
+	out := []AppStatus{}
 	for _, app := range cfg.Applications {
-		as := appStatus{Name: app.Name, Schedule: scheduleOf(app), Locations: []lsRow{}}
-		next, newest := reconcile.NextSnapshot(app, s.inv, now)
+		as := AppStatus{Name: app.Name, Schedule: scheduleOf(app), Locations: []Location{}}
+		next, newest := NextSnapshot(app, inv, now)
 		as.Newest, as.NextSnapshot = timePtr(newest), timePtr(next)
 		for _, r := range rows {
 			if r.App == app.Name {

@@ -1,4 +1,4 @@
-package main
+package reconcile
 
 import (
 	"net/http"
@@ -11,9 +11,9 @@ import (
 	"github.com/stratabackup/strata/executor"
 )
 
-// watchMetrics are the Prometheus metrics of `strata watch`, in a registry of
+// Metrics are the Prometheus metrics of a Loop, in a registry of
 // their own (never the global one).
-type watchMetrics struct {
+type Metrics struct {
 	reg         *prometheus.Registry
 	snapshots   *prometheus.GaugeVec
 	bytes       *prometheus.GaugeVec
@@ -30,8 +30,8 @@ type watchMetrics struct {
 
 var locationLabels = []string{"app", "tier", "destination"}
 
-func newWatchMetrics() *watchMetrics {
-	m := &watchMetrics{
+func newMetrics() *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		snapshots: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "strata_snapshots",
 			Help: "Complete snapshots stored per application, tier and destination (as `strata ls`)."}, locationLabels),
@@ -62,12 +62,13 @@ func newWatchMetrics() *watchMetrics {
 	return m
 }
 
-func (m *watchMetrics) handler() http.Handler {
+// Handler serves the metrics in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
 // observeStored replaces the per-location gauges with what rows say.
-func (m *watchMetrics) observeStored(rows []lsRow) {
+func (m *Metrics) observeStored(rows []Location) {
 	m.snapshots.Reset()
 	m.bytes.Reset()
 	m.newest.Reset()
@@ -77,14 +78,14 @@ func (m *watchMetrics) observeStored(rows []lsRow) {
 		}
 		m.snapshots.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.Snapshots))
 		m.bytes.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.Bytes))
-		if !r.newestTime.IsZero() {
-			m.newest.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.newestTime.Unix()))
+		if !r.NewestTime.IsZero() {
+			m.newest.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.NewestTime.Unix()))
 		}
 	}
 }
 
 // observeRun counts one reconcile's actions and result.
-func (m *watchMetrics) observeRun(rep *executor.Report, ok bool, took time.Duration, end time.Time, commit string) {
+func (m *Metrics) observeRun(rep *executor.Report, ok bool, took time.Duration, end time.Time, commit string) {
 	if rep != nil {
 		for _, r := range rep.Results {
 			m.actions.WithLabelValues(r.Action.Kind.String(), r.Status.String()).Inc()

@@ -1,0 +1,60 @@
+package reconcile
+
+import (
+	"time"
+
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/spec"
+)
+
+// Location is what one application holds at one tier and destination: the
+// numbers `strata ls` shows, /status lists and the metrics export.
+type Location struct {
+	App         string `json:"app"`
+	Tier        string `json:"tier"`
+	Destination string `json:"destination"`
+	Snapshots   int    `json:"snapshots"`
+	Newest      string `json:"newest,omitempty"`
+	Bytes       int64  `json:"bytes"`
+	Verified    int    `json:"verified"`
+	Corrupt     int    `json:"corrupt"`
+	Incomplete  int    `json:"incomplete"`
+	Error       string `json:"error,omitempty"`
+	// NewestTime is the time of Newest; zero when there is none.
+	NewestTime time.Time `json:"-"`
+}
+
+// Locations is a row per application of apps × tier × destination, in
+// configuration order.
+func Locations(inv *planner.Inventory, apps []*spec.Application) []Location {
+	var rows []Location
+	for _, app := range apps {
+		for _, t := range app.Tiers {
+			for _, d := range t.Destinations {
+				rows = append(rows, locationOf(app.Name, planner.Location{Tier: t.Name, Destination: d.Name}, inv))
+			}
+		}
+	}
+	return rows
+}
+
+func locationOf(app string, loc planner.Location, inv *planner.Inventory) Location {
+	r := Location{App: app, Tier: loc.Tier, Destination: loc.Destination, Error: inv.Failed[loc.Destination]}
+	for _, c := range inv.Copies[app][loc] {
+		switch {
+		case !c.Complete:
+			r.Incomplete++
+			continue
+		case !c.Healthy():
+			r.Corrupt++
+		case !c.Verified.IsZero():
+			r.Verified++
+		}
+		r.Snapshots++
+		r.Bytes += c.Size
+		if c.ID.Time().After(r.NewestTime) {
+			r.NewestTime, r.Newest = c.ID.Time(), c.ID.String()
+		}
+	}
+	return r
+}

@@ -1,0 +1,141 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/notify"
+	"github.com/stratabackup/strata/planner"
+)
+
+// record puts the pass's outcome into the metrics and the status, works out
+// the next wake-up and logs the outcome.
+func (l *Loop) record(_ context.Context, p *pass) Result {
+	l.stalled = ""
+	switch p.result.Kind {
+	case Stalled:
+		l.stalled, l.failing = p.result.Reason, 0 // no back-off: it waits for a person
+	case Requeue:
+		l.failing++
+	default:
+		l.failing = 0
+	}
+	ok := len(p.failures) == 0
+	l.metrics.observeRun(p.report, ok, p.end.Sub(p.start), p.end, l.commit)
+	apps := []AppStatus{}
+	if s := p.survey; s != nil {
+		rows := Locations(s.Inventory, l.cfg.Applications)
+		l.metrics.observeStored(rows)
+		p.stale = Stale(l.cfg, s.Inventory, p.end)
+		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
+	}
+	l.wake = l.floor(l.wakeAfter(p.survey, p.end))
+	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)
+	l.status.update(func() {
+		l.status.LastApply, l.status.Apps, l.status.NextWake = last, apps, l.wake
+		l.status.Reconciles++
+		if ok {
+			l.status.LastSuccess = timePtr(p.end)
+		} else {
+			l.status.LastFailure = timePtr(p.end)
+		}
+	})
+	l.metrics.nextWake.Set(float64(l.wake.At.Unix()))
+	l.logOutcome(last, p.stale)
+	return proceed
+}
+
+// notify fires the notifications of any change of state the pass made.
+func (l *Loop) notify(ctx context.Context, p *pass) Result {
+	l.fire(ctx, l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: p.stale}, l.base()))
+	return proceed
+}
+
+// wakeAfter is when the next pass is due, as the planner says: the plan of
+// what the apply left has the next wake-up (schedule tick, verification
+// due by the sampling rule). Actions still due mean at once (floor backs off
+// while passes fail); a stalled pass waits for a configuration change or
+// the periodic reconcile, never for a back-off.
+func (l *Loop) wakeAfter(s *Survey, end time.Time) Wake {
+	periodic := Wake{At: end.Add(l.o.Interval), Reason: fmt.Sprintf("periodic reconcile (--interval %s)", l.o.Interval)}
+	if l.stalled != "" {
+		periodic.Reason = "stalled until the configuration changes (" + l.stalled + "); or " + periodic.Reason
+		return periodic
+	}
+	if s == nil {
+		return Wake{At: end, Reason: "retry: the reconcile could not list the destinations"}
+	}
+	p, _ := planner.BuildPlan(l.cfg, s.Inventory, end, planner.Options{})
+	switch {
+	case p == nil:
+		return Wake{At: end, Reason: "retry: the plan failed"}
+	case len(p.Actions) > 0:
+		return Wake{At: end, Reason: fmt.Sprintf("retry: %d action(s) still due, first %s", len(p.Actions), p.Actions[0].Key)}
+	case p.NextWakeup != nil && p.NextWakeup.At.Before(periodic.At):
+		return Wake{At: p.NextWakeup.At, Reason: p.NextWakeup.Reason}
+	}
+	return periodic
+}
+
+// floor moves wake no sooner than a floor that grows while passes keep
+// failing.
+func (l *Loop) floor(wake Wake) Wake {
+	floor := minWake
+	if l.failing > 0 {
+		floor = min(firstBackoff<<min(l.failing-1, 16), l.o.Interval)
+	}
+	if earliest := time.Now().Add(floor); wake.At.Before(earliest) {
+		wake.At = earliest
+		if l.failing > 0 {
+			wake.Reason = fmt.Sprintf("retry after %d failed reconcile(s): %s", l.failing, wake.Reason)
+		}
+	}
+	return wake
+}
+
+func newApplyStatus(rep *executor.Report, failures []notify.Failure, why string, start, end time.Time) *ApplyStatus {
+	a := &ApplyStatus{Started: start.UTC(), Finished: end.UTC(), Seconds: end.Sub(start).Seconds(), Reason: why,
+		OK: len(failures) == 0, Failures: failures}
+	if rep != nil {
+		a.Done, a.Failed = rep.Count(executor.Done), rep.Count(executor.Failed)
+		a.Skipped, a.NotStarted = rep.Count(executor.Skipped), rep.Count(executor.NotStarted)
+	}
+	return a
+}
+
+func (l *Loop) logOutcome(a *ApplyStatus, stale []notify.Stale) {
+	for _, f := range a.Failures {
+		l.o.Log.Error(f.Action+" failed", "err", f.Error)
+	}
+	for _, s := range stale {
+		l.o.Log.Warn("stale: no newer snapshot since "+s.Newest.UTC().Format(time.RFC3339), "app", s.App, "tier", s.Tier)
+	}
+	msg := "reconciled"
+	if !a.OK {
+		msg = "reconcile failed"
+	}
+	l.o.Log.Info(msg, "done", a.Done, "failed", a.Failed, "skipped", a.Skipped, "took", time.Duration(a.Seconds*float64(time.Second)).Round(time.Millisecond))
+}
+
+// fire sends events, logging what could not be delivered.
+func (l *Loop) fire(ctx context.Context, evs []notify.Event) {
+	if len(evs) == 0 || l.cfg == nil {
+		return
+	}
+	for _, ev := range evs {
+		l.o.Log.Info("notifying", "event", ev.Event, "summary", ev.Summary)
+	}
+	if err := notify.SendAll(ctx, l.cfg.Notifications, evs); err != nil {
+		l.o.Log.Warn("a notification was not delivered", "err", err)
+	}
+}
+
+func (l *Loop) base() notify.Event {
+	dir := l.o.Dir
+	if l.cfg != nil {
+		dir = l.cfg.Dir
+	}
+	return notify.Base(time.Now(), dir, l.commit)
+}
