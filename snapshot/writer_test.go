@@ -200,9 +200,6 @@ func TestWriteSkipsSockets(t *testing.T) {
 	}
 }
 
-func mkfifo(p string) error {
-	return exec.Command("mkfifo", p).Run()
-}
 
 func TestWriteSinkError(t *testing.T) {
 	src := t.TempDir()
