@@ -234,4 +234,3 @@ func storedCopies(t *testing.T, file, s string) int {
 	mustDo(t, err)
 	return bytes.Count(b, []byte(s))
 }
-

@@ -200,7 +200,6 @@ func TestWriteSkipsSockets(t *testing.T) {
 	}
 }
 
-
 func TestWriteSinkError(t *testing.T) {
 	src := t.TempDir()
 	writeFile(t, filepath.Join(src, "big"), randomBytes(t, 1<<20), 0o644)
