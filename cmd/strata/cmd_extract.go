@@ -17,7 +17,8 @@ such as /etc/hosts, a directory, or a glob such as /var/www/**/*.php) from the
 newest snapshot, from --id ID, or from the newest of --day (0 today, -1
 yesterday, YYYY/MM/DD). Entries keep their path below DIR (default: the
 current directory), as with restore; an existing file is never overwritten
-without --force. Digests are checked while reading, as with restore.`,
+without --force. Digests are checked while reading, as with restore.
+` + ownerHelp,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.include = extractPatterns(args[1:])
@@ -35,6 +36,7 @@ without --force. Digests are checked while reading, as with restore.`,
 	f.StringVar(&o.from, "from", "", "read only from `TIER`")
 	f.StringVar(&o.to, "to", ".", "extract into `DIR`")
 	f.BoolVar(&o.force, "force", false, "overwrite existing files")
+	addOwnerFlags(cmd, &o)
 	return cmd
 }
 
