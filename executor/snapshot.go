@@ -56,7 +56,7 @@ func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.SnapshotInput,
 	st providers.Store, dir string, extra []snapshot.ExtraDir) (*snapshot.Manifest, error) {
 	start := time.Now()
-	src := snapshot.Source{Paths: in.Paths, Exclude: in.Exclude, Extra: extra}
+	src := snapshot.Source{Paths: in.Paths, Exclude: in.Exclude, Extra: extra, FailUnreadable: in.OnUnreadable == "fail"}
 	progress := e.progress(res)
 	sink := func(ctx context.Context, name string, r io.Reader) error {
 		_, err := st.Write(ctx, path.Join(dir, name), progress.wrap(r), -1)
@@ -75,7 +75,9 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 		Host: e.host, StrataVersion: e.opts.Version, Created: start.UTC(),
 		Duration: time.Since(start).Seconds(), Source: out.Summary, Compression: "zstd",
 		Encryption: in.Encryption, Pieces: out.Pieces, Size: out.Size, SHA256: out.SHA256,
+		Warnings: out.Warnings,
 	}
+	res.Warnings = out.Warnings
 	return m, commit(ctx, st, dir, m, nil)
 }
 

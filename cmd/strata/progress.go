@@ -63,6 +63,9 @@ func (ui *progressUI) logEnd(r *executor.Result) {
 			msg += ": " + r.Detail
 		}
 		l.Info(msg)
+		for _, w := range r.Warnings {
+			l.Warn(describe(r) + ": " + w)
+		}
 	case executor.Failed:
 		l.Error(describe(r) + " failed: " + r.Error)
 	default:
