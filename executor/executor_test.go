@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/internal/stores"
 	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/snapshot"
 	"github.com/stratabackup/strata/spec"
 )
 
@@ -215,5 +217,42 @@ func TestCancelledRunStartsNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(e.dir, "store/primary/app")); !os.IsNotExist(err) {
 		t.Fatal("a cancelled run wrote a snapshot")
+	}
+}
+
+// TestSnapshotWarningsRecorded: what the archiver skips (here a socket,
+// which tar cannot hold) is in the snapshot's result and its manifest,
+// naming the path.
+func TestSnapshotWarningsRecorded(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	sock := filepath.Join(e.dir, "data", "sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	rep := e.apply(t, t0)
+	if !rep.OK() {
+		t.Fatalf("apply: %+v", rep.Results)
+	}
+	var warned []string
+	for _, r := range rep.Results {
+		if r.Action.Kind == planner.Snapshot {
+			warned = r.Warnings
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], sock) {
+		t.Errorf("snapshot warnings %q, want one naming %s", warned, sock)
+	}
+	b, err := os.ReadFile(filepath.Join(e.dir, "store", "primary", "app/2026/11/21/030000Z", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := snapshot.ParseManifest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], sock) {
+		t.Errorf("manifest warnings %q, want one naming %s", m.Warnings, sock)
 	}
 }

@@ -41,7 +41,9 @@ type Result struct {
 	Snapshot string         `json:"snapshot,omitempty"` // the ID the action worked on
 	Bytes    int64          `json:"bytes,omitempty"`
 	Detail   string         `json:"detail,omitempty"`
-	Duration time.Duration  `json:"-"`
+	// Warnings of a snapshot: what it left out or kept imperfectly, by path.
+	Warnings []string      `json:"warnings,omitempty"`
+	Duration time.Duration `json:"-"`
 	// expected is the bytes the action is expected to move (see Event.Total).
 	expected int64
 }

@@ -75,7 +75,7 @@ func plural(n int64) string {
 func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.SnapshotInput,
 	st providers.Store, dir string, extra []snapshot.ExtraDir) (*snapshot.Manifest, error) {
 	start := time.Now()
-	src := snapshot.Source{Paths: in.Paths, Exclude: in.Exclude, Extra: extra}
+	src := snapshot.Source{Paths: in.Paths, Exclude: in.Exclude, Extra: extra, FailUnreadable: in.OnUnreadable == "fail"}
 	progress := e.progress(res)
 	if len(extra) > 0 { // the hooks' output joins the total
 		if sum, err := snapshot.Measure(ctx, snapshot.Source{Extra: extra}); err == nil {
@@ -101,7 +101,9 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 		Host: e.host, StrataVersion: e.opts.Version, Created: start.UTC(),
 		Duration: time.Since(start).Seconds(), Source: out.Summary, Compression: "zstd",
 		Encryption: in.Encryption, Pieces: out.Pieces, Size: out.Size, SHA256: out.SHA256,
+		Warnings: out.Warnings,
 	}
+	res.Warnings = out.Warnings
 	return m, commit(ctx, st, dir, m, nil)
 }
 

@@ -10,10 +10,12 @@ import (
 // snapshotInput resolves what a snapshot of app at dest archives and records.
 func snapshotInput(app *spec.Application, dest *spec.Destination) *SnapshotInput {
 	in := &SnapshotInput{
-		Paths:      orNil(app.Source.Paths),
-		Exclude:    orNil(app.Source.Exclude),
-		Labels:     appLabels(app),
-		Encryption: "none",
+		Paths:   orNil(app.Source.Paths),
+		Exclude: orNil(app.Source.Exclude),
+		// Only "fail" is recorded: plans of configurations that say nothing stay as they were.
+		OnUnreadable: failOnly(app.Source.OnUnreadable),
+		Labels:       appLabels(app),
+		Encryption:   "none",
 	}
 	for _, h := range app.Hooks {
 		in.Hooks = append(in.Hooks, Hook{Name: h.Name, Command: orNil(h.Command), Timeout: h.Timeout})
@@ -51,4 +53,12 @@ func orNil(ss []string) []string {
 		return nil
 	}
 	return slices.Clone(ss)
+}
+
+// failOnly keeps "fail" and drops the default.
+func failOnly(s string) string {
+	if s == "fail" {
+		return s
+	}
+	return ""
 }

@@ -112,6 +112,9 @@ type SnapshotInput struct {
 	PieceSize int64 `json:"piece_size,omitempty"`
 	// Encryption is what the manifest records: "none" or "rclone-crypt".
 	Encryption string `json:"encryption"`
+	// OnUnreadable is "fail" when a source path that cannot be read fails
+	// the snapshot; otherwise ("" or "warn") it is skipped with a warning.
+	OnUnreadable string `json:"on_unreadable,omitempty"`
 }
 
 // Hook is one command a snapshot runs before archiving.

@@ -12,6 +12,11 @@ command -v tar >/dev/null 2>&1 || need+=(tar)
 # The SFTP test server: OpenSSH's sshd, run by the tests as a plain process.
 { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+# The fidelity tests read strata's archives back with GNU tar and bsdtar;
+# the README's recipes use zstd.
+command -v tar >/dev/null 2>&1 || need+=(tar)
+command -v bsdtar >/dev/null 2>&1 || need+=(libarchive-tools)
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -27,7 +28,10 @@ type archiver struct {
 	exclude  excluder
 	summary  SourceSummary
 	warnings []string
-	onRead   func(n int64) // WriteOptions.Progress, or nil
+	onRead   func(n int64)       // WriteOptions.Progress, or nil
+	dropped  int                 // warnings beyond maxWarnings, counted only
+	links    map[inodeKey]string // the archive name of each file with more than one link
+	unread   int                 // paths skipped as unreadable
 
 	ahead *prefetcher  // the walk, with files opened and small ones read
 	pend  bytes.Buffer // encoded headers, padding or the trailer, not yet read
@@ -59,10 +63,11 @@ type walkEntry struct {
 	d          fs.DirEntry
 	err        error
 	warning    string
+	unreadable bool // the warning is of a path that could not be read
 }
 
 func newArchiver(ctx context.Context, src Source) *archiver {
-	a := &archiver{ctx: ctx, src: src, exclude: excluder{src.Exclude}}
+	a := &archiver{ctx: ctx, src: src, exclude: excluder{src.Exclude}, links: map[inodeKey]string{}}
 	a.ahead = newPrefetcher(ctx, a.walkAll())
 	return a
 }
@@ -108,6 +113,8 @@ func (a *archiver) walk(root string, name func(string) string, skip func(string)
 			more = yield(walkEntry{path: p, name: n, d: d})
 		} else if vanished(p, root, err) {
 			more = yield(walkEntry{warning: vanishedWarning(p)})
+		} else if a.skipUnreadable(err) {
+			more = yield(walkEntry{warning: unreadableWarning(p, err), unreadable: true})
 		} else {
 			more = yield(walkEntry{path: p, err: err})
 		}
@@ -173,8 +180,12 @@ func (a *archiver) advance() error {
 	case !ok:
 		a.done = true
 		a.summary.Hooks = hookNames(a.src.Extra)
+		a.finishWarnings()
 		return tar.NewWriter(&a.pend).Close() // two zero blocks
 	case it.warning != "":
+		if it.unreadable {
+			a.unread++
+		}
 		a.warn("%s", it.warning)
 		return nil
 	case it.walkEntry.err != nil:
@@ -185,13 +196,30 @@ func (a *archiver) advance() error {
 	return a.add(it.path, it.name, it.d)
 }
 
-// walkError turns a vanished entry into a warning; other errors stop the walk.
+// walkError turns a vanished entry, or one that cannot be read, into a
+// warning; other errors stop the walk.
 func (a *archiver) walkError(p, root string, err error) error {
-	if vanished(p, root, err) {
+	switch {
+	case vanished(p, root, err):
 		a.warn("%s", vanishedWarning(p))
+		return nil
+	case a.skipUnreadable(err):
+		a.unread++
+		a.warn("%s", unreadableWarning(p, err))
 		return nil
 	}
 	return err
+}
+
+// skipUnreadable says whether err means a path cannot be read for lack of
+// permission, and the source skips such paths with a warning rather than
+// failing the snapshot.
+func (a *archiver) skipUnreadable(err error) bool {
+	return !a.src.FailUnreadable && errors.Is(err, fs.ErrPermission)
+}
+
+func unreadableWarning(p string, err error) string {
+	return fmt.Sprintf("%s: cannot be read, skipped (%v)", p, errors.Unwrap(err))
 }
 
 // vanished says whether err means that p, below root, was deleted since
@@ -202,8 +230,27 @@ func vanished(p, root string, err error) bool {
 
 func vanishedWarning(p string) string { return p + ": vanished while archiving" }
 
+// maxWarnings bounds the warnings listed one by one: beyond it, they are
+// counted, so that a tree of unreadable files does not bloat the manifest.
+const maxWarnings = 100
+
 func (a *archiver) warn(format string, args ...any) {
+	if len(a.warnings) >= maxWarnings {
+		a.dropped++
+		return
+	}
 	a.warnings = append(a.warnings, fmt.Sprintf(format, args...))
+}
+
+// finishWarnings adds the counts: of unreadable paths, and of the warnings
+// not listed.
+func (a *archiver) finishWarnings() {
+	if a.unread > 0 {
+		a.warnings = append(a.warnings, fmt.Sprintf("%d path(s) could not be read and were skipped", a.unread))
+	}
+	if a.dropped > 0 {
+		a.warnings = append(a.warnings, fmt.Sprintf("… and %d more warning(s) not listed", a.dropped))
+	}
 }
 
 // add queues one entry by its type.
@@ -222,13 +269,25 @@ func (a *archiver) add(p, name string, d fs.DirEntry) error {
 		return a.addFile(it)
 	case mode.IsDir():
 		a.summary.Dirs++
-		return a.header(fi, name+"/", "", 0)
+		return a.header(fi, name+"/", "", 0, a.xattrs(p))
 	case mode&fs.ModeSymlink != 0:
 		return a.addSymlink(p, name, fi)
+	case mode&(fs.ModeNamedPipe|fs.ModeDevice) != 0:
+		return a.header(fi, name, "", 0, a.xattrs(p))
 	default:
-		a.warn("%s: skipped special file (%s)", p, mode.Type())
+		a.warn("%s: skipped: tar cannot hold a %s", p, mode.Type())
 		return nil
 	}
+}
+
+// xattrs returns the extended attributes of p itself; a failure to read
+// them is a warning.
+func (a *archiver) xattrs(p string) map[string]string {
+	xs, err := pathXattrs(p)
+	if err != nil {
+		a.warn("%s: extended attributes not archived: %v", p, err)
+	}
+	return xs
 }
 
 func (a *archiver) addSymlink(p, name string, fi fs.FileInfo) error {
@@ -238,24 +297,64 @@ func (a *archiver) addSymlink(p, name string, fi fs.FileInfo) error {
 	}
 	a.summary.Files++
 	a.summary.Symlinks++
-	return a.header(fi, name, target, 0)
+	return a.header(fi, name, target, 0, a.xattrs(p))
 }
 
 // header queues a PAX header for fi under name, for an entry of size bytes.
-// Access and change times are left out: they change on every read and would
-// only bloat the archive.
-func (a *archiver) header(fi fs.FileInfo, name, link string, size int64) error {
+// archive/tar records the owner as numbers and names (uid, gid, uname,
+// gname) and a device's numbers; the extended attributes go in the
+// SCHILY.xattr.* records GNU tar and bsdtar use. Access and change times
+// are left out: they change on every read and would only bloat the archive.
+func (a *archiver) header(fi fs.FileInfo, name, link string, size int64, xattrs map[string]string) error {
 	hdr, err := tar.FileInfoHeader(fi, link)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	hdr.Name = name
 	hdr.Size = size
+	return a.writeHeader(hdr, xattrs)
+}
+
+// writeHeader queues hdr in PAX format, with xattrs.
+func (a *archiver) writeHeader(hdr *tar.Header, xattrs map[string]string) error {
 	hdr.Format = tar.FormatPAX
 	hdr.AccessTime, hdr.ChangeTime = time.Time{}, time.Time{}
+	for k, v := range xattrs {
+		if hdr.PAXRecords == nil {
+			hdr.PAXRecords = map[string]string{}
+		}
+		hdr.PAXRecords[paxXattr+k] = v
+	}
+	if binaryHeader(hdr) {
+		// The PAX records are UTF-8 unless the header says otherwise: without
+		// this, bsdtar refuses a name that is not.
+		if hdr.PAXRecords == nil {
+			hdr.PAXRecords = map[string]string{}
+		}
+		hdr.PAXRecords["hdrcharset"] = "BINARY"
+	}
 	// A tar.Writer of its own encodes just this header; the content and its
 	// padding to the 512-byte block are the archiver's.
 	return tar.NewWriter(&a.pend).WriteHeader(hdr)
+}
+
+// paxXattr prefixes the PAX records of extended attributes.
+const paxXattr = "SCHILY.xattr."
+
+// binaryHeader says whether a name, link, owner name or attribute name of
+// hdr is not UTF-8. (Attribute values are bytes in any case.)
+func binaryHeader(hdr *tar.Header) bool {
+	for _, s := range []string{hdr.Name, hdr.Linkname, hdr.Uname, hdr.Gname} {
+		if !utf8.ValidString(s) {
+			return true
+		}
+	}
+	for k := range hdr.PAXRecords {
+		if !utf8.ValidString(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // addFile queues a regular file, opened (and if small, read) ahead, sized
@@ -274,12 +373,22 @@ func (a *archiver) addFile(it *item) error {
 		a.warn("%s: no longer a regular file, skipped", it.path)
 		return nil
 	}
+	if it.xerr != nil {
+		a.warn("%s: extended attributes not archived: %v", it.path, it.xerr)
+	}
+	key, linked := linkKey(it.fi)
+	if first, ok := a.links[key]; linked && ok {
+		return a.addHardLink(it, first)
+	}
 	size := it.fi.Size()
-	if err := a.header(it.fi, it.name, "", size); err != nil {
+	if err := a.header(it.fi, it.name, "", size, it.xattrs); err != nil {
 		if it.file != nil {
 			it.file.Close()
 		}
 		return err
+	}
+	if linked {
+		a.links[key] = it.name
 	}
 	a.summary.Files++
 	a.summary.Bytes += size
@@ -304,6 +413,21 @@ func (a *archiver) addFile(it *item) error {
 	}
 	a.padEntry(size)
 	return nil
+}
+
+// addHardLink queues a link entry for a file already archived as first:
+// one stored copy, whatever the number of names. It has no content.
+func (a *archiver) addHardLink(it *item, first string) error {
+	if it.file != nil {
+		it.file.Close()
+	}
+	hdr, err := tar.FileInfoHeader(it.fi, "")
+	if err != nil {
+		return fmt.Errorf("%s: %w", it.name, err)
+	}
+	hdr.Typeflag, hdr.Name, hdr.Linkname, hdr.Size = tar.TypeLink, it.name, first, 0
+	a.summary.Files++
+	return a.writeHeader(hdr, nil)
 }
 
 // readFile reads the current file's content into p, at most what is left.

@@ -29,15 +29,27 @@ type ExtractOptions struct {
 	// /home/…/releases/…"), instead of failing. Nothing is ever written through
 	// a symlink either way.
 	AbsoluteSymlinks bool
+	// Owner says whether the archived owners are restored: by default only
+	// when running as root.
+	Owner OwnerMode
+	// OwnerByName maps the archived user and group names to this system's
+	// numbers (falling back to the archived numbers for names unknown
+	// here), instead of using the archived numbers as they are.
+	OwnerByName bool
 }
 
 // ExtractStats counts what Extract did.
 type ExtractStats struct {
-	Files    int64 // regular files written
-	Dirs     int64
-	Symlinks int64
-	Bytes    int64 // bytes of regular files written
-	Skipped  int64 // entries left out by Include
+	Files     int64 // regular files written
+	Dirs      int64
+	Symlinks  int64
+	HardLinks int64
+	Specials  int64 // FIFOs and device nodes
+	Bytes     int64 // bytes of regular files written
+	Skipped   int64 // entries left out by Include
+	// Warnings say what could not be restored (owners, extended attributes,
+	// device nodes…), one line per kind with a count and the first entry.
+	Warnings []string
 	// Unmatched lists the Include patterns that matched no entry.
 	Unmatched []string
 }
@@ -48,8 +60,11 @@ const maxWindow = 128 << 20
 // Extract unpacks the zstd-compressed tar stream r (e.g. from NewReader) into
 // dir, creating it (mode 0700) if needed. No entry can write outside dir: names that are
 // absolute or climb out are refused, as are symlinks pointing out of dir,
-// hard links and any path through a symlink. Modes and modification times are
-// restored (those of directories last); owners are not.
+// hard links to anything but a regular file inside dir, and any path through
+// a symlink. Modes, modification times (of symlinks too; of directories
+// last), hard links, FIFOs and extended attributes are restored; owners and
+// device nodes as opts.Owner says and root allows. What could not be
+// restored is in the stats' Warnings.
 //
 // The archive is read by one goroutine while a few others write the regular
 // files, so that decoding overlaps with the file system's work; entries for
@@ -102,6 +117,7 @@ func (x *extractor) unpack(dec *zstd.Decoder, t *trap) error {
 	}
 	err = x.pool.wait(err)
 	x.handles.close()
+	x.closeParent()
 	return err
 }
 
@@ -173,17 +189,25 @@ type extractor struct {
 	handles *dirCache       // open parent directories of the files
 	pool    *writerPool
 	stats   ExtractStats // all but Files and Bytes, which the writers count
+	owners  *ownerResolver
+	notes   *notes // shared with the writers
+
+	parent     *os.File // the last parent directory of a symlink or special file
+	parentName string
 }
 
 type dirMeta struct {
 	name  string
 	mode  fs.FileMode
 	mtime time.Time
+	owner owner
 }
 
 func newExtractor(ctx context.Context, root *os.Root, opts ExtractOptions) *extractor {
 	pool := newWriterPool(ctx, opts.Overwrite, writers())
 	return &extractor{
+		owners:  newOwnerResolver(opts),
+		notes:   &pool.notes,
 		ctx:     pool.ctx,
 		root:    root,
 		opts:    opts,
@@ -203,6 +227,7 @@ func (x *extractor) statistics() *ExtractStats {
 			st.Unmatched = append(st.Unmatched, pat)
 		}
 	}
+	st.Warnings = x.notes.list()
 	return &st
 }
 
@@ -248,7 +273,9 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 	case tar.TypeSymlink:
 		return x.symlink(name, hdr)
 	case tar.TypeLink:
-		return fmt.Errorf("refusing entry %q: hard links are not supported", hdr.Name)
+		return x.hardLink(name, hdr)
+	case tar.TypeFifo, tar.TypeChar, tar.TypeBlock:
+		return x.special(name, hdr)
 	default:
 		return fmt.Errorf("refusing entry %q: unsupported type %q", hdr.Name, hdr.Typeflag)
 	}
@@ -300,7 +327,8 @@ func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
 	if err != nil {
 		return err
 	}
-	j := &fileJob{name: name, dir: dir, base: path.Base(name), mode: hdr.FileInfo().Mode() & modeBits, mtime: hdr.ModTime}
+	j := &fileJob{name: name, dir: dir, base: path.Base(name), mode: hdr.FileInfo().Mode() & modeBits, mtime: hdr.ModTime,
+		owner: x.owners.of(hdr, x.notes, name), xattrs: xattrsOf(hdr)}
 	if hdr.Size <= chunkSize {
 		return x.pool.submitWhole(j, streamReader{x.ctx, tr}, int(hdr.Size))
 	}
@@ -317,7 +345,10 @@ func (x *extractor) dir(name string, hdr *tar.Header) error {
 	if err := x.makeDir(name, true); err != nil {
 		return err
 	}
-	x.pending = append(x.pending, dirMeta{name, hdr.FileInfo().Mode() & modeBits, hdr.ModTime})
+	if err := x.dirXattrs(name, xattrsOf(hdr)); err != nil {
+		return err
+	}
+	x.pending = append(x.pending, dirMeta{name, hdr.FileInfo().Mode() & modeBits, hdr.ModTime, x.owners.of(hdr, x.notes, name)})
 	x.stats.Dirs++
 	return nil
 }
@@ -332,6 +363,9 @@ func (x *extractor) symlink(name string, hdr *tar.Header) error {
 		return err
 	}
 	if err := x.root.Symlink(hdr.Linkname, name); err != nil {
+		return err
+	}
+	if err := x.symlinkMeta(name, hdr); err != nil {
 		return err
 	}
 	x.stats.Symlinks++
@@ -411,6 +445,7 @@ func (x *extractor) makeDir(name string, explicit bool) error {
 func (x *extractor) finishDirs() error {
 	for i := len(x.pending) - 1; i >= 0; i-- {
 		d := x.pending[i]
+		x.chown(d.name, d.owner, true) // before the mode: chown clears set-id bits
 		if err := x.root.Chmod(d.name, d.mode); err != nil {
 			return err
 		}

@@ -13,10 +13,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sys/unix"
 )
 
 // jail is a target directory next to an outside directory holding a sentinel.
@@ -49,9 +51,25 @@ func (j jail) untouched(t testing.TB) {
 	if got := names(j.outside); !slices.Equal(got, []string{"sentinel"}) {
 		t.Errorf("outside holds %v", got)
 	}
-	if b, _ := os.ReadFile(filepath.Join(j.outside, "sentinel")); string(b) != "untouched" {
+	sentinel := filepath.Join(j.outside, "sentinel")
+	if b, _ := os.ReadFile(sentinel); string(b) != "untouched" {
 		t.Errorf("sentinel now holds %q", b)
 	}
+	if fi, err := os.Lstat(sentinel); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink != 1 {
+			t.Errorf("sentinel has %d links: linked from the target", st.Nlink)
+		}
+	}
+	for _, p := range []string{j.outside, sentinel} {
+		if n, _ := unix.Llistxattr(p, make([]byte, 1024)); n > 0 {
+			t.Errorf("%s was given extended attributes", p)
+		}
+	}
+}
+
+// preSymlink makes dst/pre a symlink to what is outside.
+func (j jail) preSymlink(t testing.TB, to string) {
+	mustDo(t, os.Symlink(filepath.Join(j.outside, to), filepath.Join(j.dst, "pre")))
 }
 
 func TestExtractRefusesEscapes(t *testing.T) {
@@ -71,8 +89,31 @@ func TestExtractRefusesEscapes(t *testing.T) {
 		"hardlink-abs": func(j jail) []entry {
 			return []entry{{name: "h", link: filepath.Join(j.outside, "sentinel"), typ: tar.TypeLink}}
 		},
-		"hardlink-local": func(j jail) []entry { return []entry{reg("f"), {name: "h", link: "f", typ: tar.TypeLink}} },
-		"device":         func(j jail) []entry { return []entry{{name: "dev", typ: tar.TypeChar}} },
+		"hardlink-pre-symlink": func(j jail) []entry {
+			j.preSymlink(t, "sentinel")
+			return []entry{{name: "h", link: "pre", typ: tar.TypeLink}}
+		},
+		"hardlink-through-symlink": func(j jail) []entry {
+			j.preSymlink(t, "")
+			return []entry{{name: "h", link: "pre/sentinel", typ: tar.TypeLink}}
+		},
+		"hardlink-symlink-entry": func(j jail) []entry {
+			return []entry{sym("s", "../outside/sentinel"), {name: "h", link: "s", typ: tar.TypeLink}}
+		},
+		"hardlink-dir": func(j jail) []entry {
+			return []entry{{name: "d/", typ: tar.TypeDir}, {name: "h", link: "d", typ: tar.TypeLink}}
+		},
+		"hardlink-absent": func(j jail) []entry { return []entry{{name: "h", link: "nothing", typ: tar.TypeLink}} },
+		"device-up":       func(j jail) []entry { return []entry{{name: "../outside/dev", typ: tar.TypeChar, major: 1}} },
+		"device-through-symlink": func(j jail) []entry {
+			j.preSymlink(t, "")
+			return []entry{{name: "pre/dev", typ: tar.TypeChar, major: 1}, {name: "pre/fifo", typ: tar.TypeFifo}}
+		},
+		"xattr-through-symlink": func(j jail) []entry {
+			j.preSymlink(t, "")
+			x := map[string]string{"SCHILY.xattr.user.evil": "1"}
+			return []entry{{name: "pre/f", typ: tar.TypeReg, body: "x", pax: x}, {name: "pre/sentinel", typ: tar.TypeReg, pax: x}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			j := newJail(t)
@@ -80,6 +121,10 @@ func TestExtractRefusesEscapes(t *testing.T) {
 			if err == nil {
 				t.Error("Extract succeeded")
 			}
+			j.untouched(t)
+			// Allowed to make symlinks out, it still writes and links nothing there.
+			j = newJail(t)
+			Extract(context.Background(), bytes.NewReader(craft(t, mk(j)...)), j.dst, ExtractOptions{Overwrite: true, AbsoluteSymlinks: true})
 			j.untouched(t)
 		})
 	}

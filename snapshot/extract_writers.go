@@ -29,6 +29,8 @@ type fileJob struct {
 	base   string   // the name within dir
 	mode   fs.FileMode
 	mtime  time.Time
+	owner  owner
+	xattrs map[string]string
 	data   []byte
 	chunks chan []byte
 	done   chan struct{} // closed once the job is over
@@ -50,6 +52,7 @@ type writerPool struct {
 	inFlight map[string]chan struct{} // the done of each file submitted and not over
 
 	files, bytes atomic.Int64 // files written, and their bytes
+	notes        notes        // what could not be restored
 }
 
 // newWriterPool starts n writers. The end of parent makes them drop their
@@ -209,6 +212,7 @@ func (p *writerPool) write(j *fileJob) error {
 	}
 	n, err := p.fill(f, j)
 	if err == nil {
+		p.meta(f, j)
 		err = f.Chmod(j.mode)
 	}
 	if cerr := f.Close(); err == nil {
@@ -224,6 +228,22 @@ func (p *writerPool) write(j *fileJob) error {
 		return fmt.Errorf("%s: %w", j.name, err)
 	}
 	return nil
+}
+
+// meta gives the file of j its owner, then its extended attributes (chown
+// clears a file capability, and the set-id bits the mode sets after),
+// noting what the system refuses.
+func (p *writerPool) meta(f *os.File, j *fileJob) {
+	if j.owner.ok {
+		if err := f.Chown(j.owner.uid, j.owner.gid); err != nil {
+			p.notes.add(noteOwners, j.name, err)
+		}
+	}
+	if len(j.xattrs) > 0 {
+		if err := setFileXattrs(f, j.xattrs); err != nil {
+			p.notes.add(noteXattrs, j.name, err)
+		}
+	}
 }
 
 // create creates the file of j, clearing the way first as prepare would if

@@ -42,6 +42,11 @@ func FuzzExtract(f *testing.F) {
 	f.Add(craft(f, entry{name: "l", link: "..", typ: tar.TypeSymlink}, entry{name: "l/evil", typ: tar.TypeReg, body: "x"}))
 	f.Add(craft(f, entry{name: "t", link: ".", typ: tar.TypeSymlink}, entry{name: "s", link: "t/../outside", typ: tar.TypeSymlink}))
 	f.Add(craft(f, entry{name: "h", link: "../outside/sentinel", typ: tar.TypeLink}))
+	f.Add(craft(f, entry{name: "f", typ: tar.TypeReg, body: "x"}, entry{name: "h", link: "f", typ: tar.TypeLink}))
+	f.Add(craft(f, entry{name: "l", link: "../outside", typ: tar.TypeSymlink}, entry{name: "h", link: "l/sentinel", typ: tar.TypeLink}))
+	f.Add(craft(f, entry{name: "dev", typ: tar.TypeChar, major: 1}, entry{name: "fifo", typ: tar.TypeFifo}))
+	f.Add(craft(f, entry{name: "l", link: "../outside", typ: tar.TypeSymlink},
+		entry{name: "l/x", typ: tar.TypeReg, body: "x", pax: map[string]string{"SCHILY.xattr.user.evil": "1"}}))
 	f.Add(sparseBomb(f))
 	f.Add([]byte("garbage"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -160,6 +160,8 @@ type entry struct {
 	name, link string
 	typ        byte
 	body       string
+	pax        map[string]string // extra PAX records, e.g. SCHILY.xattr.*
+	major      int64             // of a device node
 }
 
 // craft builds a tar+zstd archive from entries, whatever their names.
@@ -168,7 +170,8 @@ func craft(t testing.TB, entries ...entry) []byte {
 	var tb bytes.Buffer
 	tw := tar.NewWriter(&tb)
 	for _, e := range entries {
-		hdr := &tar.Header{Name: e.name, Linkname: e.link, Typeflag: e.typ, Mode: 0o644, Size: int64(len(e.body)), Format: tar.FormatPAX}
+		hdr := &tar.Header{Name: e.name, Linkname: e.link, Typeflag: e.typ, Mode: 0o644, Size: int64(len(e.body)),
+			Format: tar.FormatPAX, PAXRecords: e.pax, Devmajor: e.major}
 		if e.typ != tar.TypeReg {
 			hdr.Size = 0
 		}

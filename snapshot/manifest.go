@@ -26,6 +26,9 @@ type Manifest struct {
 	Pieces        []Piece           `json:"pieces"`
 	Size          int64             `json:"size"`   // bytes of the whole archive
 	SHA256        string            `json:"sha256"` // hex digest of the whole archive
+	// Warnings say what the snapshot left out or kept imperfectly: files that
+	// changed, shrank, grew or vanished while read, unreadable or skipped paths.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // SourceSummary is the history record of a snapshot.

@@ -37,6 +37,9 @@ type item struct {
 	data []byte      // the whole content of a small file, as read
 	grew bool        // the small file held more than fi.Size() bytes
 	err  error       // opening or reading failed
+
+	xattrs map[string]string // the file's extended attributes
+	xerr   error             // reading them failed (a warning)
 }
 
 // prefetcher hands the archiver the walk's entries in order, with regular
@@ -106,6 +109,9 @@ func (it *item) open() {
 		return
 	}
 	fi, err := f.Stat()
+	if err == nil && fi.Mode().IsRegular() {
+		it.xattrs, it.xerr = fileXattrs(f)
+	}
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() > smallFile {
 		it.file, it.fi, it.err = f, fi, err
 		return

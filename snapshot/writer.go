@@ -28,6 +28,9 @@ type Source struct {
 	Exclude []string
 	// Extra directories, e.g. the staging directories of hooks.
 	Extra []ExtraDir
+	// FailUnreadable fails the snapshot on a path that cannot be read for
+	// lack of permission, instead of skipping it with a warning.
+	FailUnreadable bool
 }
 
 // ExtraDir is a local directory whose contents join the archive under Prefix.

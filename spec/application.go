@@ -21,7 +21,7 @@ var applicationSchema = &hcl.BodySchema{
 }
 
 var sourceSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "paths"}, {Name: "exclude"}},
+	Attributes: []hcl.AttributeSchema{{Name: "paths"}, {Name: "exclude"}, {Name: "on_unreadable"}},
 }
 
 var hookSchema = &hcl.BodySchema{

@@ -156,6 +156,9 @@ type Application struct {
 type Source struct {
 	Paths   []string
 	Exclude []string
+	// OnUnreadable is "warn" (the default: a path that cannot be read is
+	// skipped with a warning naming it) or "fail" (it fails the snapshot).
+	OnUnreadable string
 }
 
 // Hook is one `hook "name" { command = [...] }` block run before archiving.

@@ -29,6 +29,17 @@ func (l *loader) decodeSource(a *Application, b *hcl.Block) bool {
 	if attr := content.Attributes["exclude"]; attr != nil {
 		a.Source.Exclude, _ = l.attrStrings(attr)
 	}
+	a.Source.OnUnreadable = "warn"
+	if attr := content.Attributes["on_unreadable"]; attr != nil {
+		switch v := l.optString(attr); v {
+		case "warn", "fail":
+			a.Source.OnUnreadable = v
+		default:
+			rng := attr.Expr.Range()
+			l.diags = append(l.diags, errorDiag("Invalid on_unreadable",
+				fmt.Sprintf("on_unreadable is %q; use \"warn\" (skip what cannot be read, with a warning) or \"fail\" (fail the snapshot).", v), &rng))
+		}
+	}
 	return !l.diags[before:].HasErrors()
 }
 

@@ -19,7 +19,7 @@ yesterday, YYYY/MM/DD). Entries keep their path below DIR (default: the
 current directory), as with restore; an existing file is never overwritten
 without --force. Digests are checked while reading, as with restore.
 A PATH that matches nothing in the snapshot fails the command (exit 1),
-naming it; the PATHs that matched are still extracted.`,
+naming it; the PATHs that matched are still extracted.` + ownerHelp,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.include, o.paths = extractPatterns(args[1:]), args[1:]
@@ -37,6 +37,7 @@ naming it; the PATHs that matched are still extracted.`,
 	f.StringVar(&o.from, "from", "", "read only from `TIER`")
 	f.StringVar(&o.to, "to", ".", "extract into `DIR`")
 	f.BoolVar(&o.force, "force", false, "overwrite existing files")
+	addOwnerFlags(cmd, &o)
 	return cmd
 }
 

@@ -31,6 +31,8 @@ type historyRow struct {
 	Stored int64    `json:"stored_bytes"`
 	Where  []string `json:"where"`
 	Error  string   `json:"error,omitempty"`
+	// Warnings are the manifest's: what the snapshot left out, by path.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func runHistory(ctx context.Context, g *globals, name string) error {
@@ -62,6 +64,7 @@ func historyFor(ctx context.Context, s *survey, id string, refs []planner.CopyRe
 		return row
 	}
 	row.Files, row.Bytes, row.Stored = m.Source.Files, m.Source.Bytes, m.Size
+	row.Warnings = m.Warnings
 	return row
 }
 
@@ -77,7 +80,16 @@ func (g *globals) printHistory(rows []historyRow) {
 			fmt.Fprintf(w, "%s\t?\t?\t?\t%s (%s)\n", r.ID, strings.Join(r.Where, ", "), r.Error)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, executor.HumanBytes(r.Bytes), executor.HumanBytes(r.Stored), strings.Join(r.Where, ", "))
+		where := strings.Join(r.Where, ", ")
+		if n := len(r.Warnings); n > 0 {
+			where += fmt.Sprintf(" (%d warning(s))", n)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, executor.HumanBytes(r.Bytes), executor.HumanBytes(r.Stored), where)
 	}
 	w.Flush()
+	for _, r := range rows {
+		for _, warning := range r.Warnings {
+			fmt.Fprintf(g.stdout, "%s: warning: %s\n", r.ID, warning)
+		}
+	}
 }

@@ -29,6 +29,44 @@ type restoreOptions struct {
 	// paths are the source paths extract was asked for; one that matches
 	// nothing in the snapshot fails the command.
 	paths []string
+	// sameOwner, noOwner and numericOwner are tar's owner flags.
+	sameOwner, noOwner, numericOwner bool
+}
+
+// ownerHelp explains the owner flags of restore and extract.
+const ownerHelp = `
+Owners: the archive records each entry's owner and group as numbers and
+names, as GNU tar does. Run as root, restore gives every entry its recorded
+owner; run as another user, the files are that user's and restore says so
+once. --numeric-owner (the default) uses the recorded numbers;
+--numeric-owner=false maps the recorded names to this system's numbers
+(the number when a name is unknown here). --same-owner tries to restore
+owners even when not root (failures are reported once); --no-owner never
+does, even as root. Hard links, FIFOs, extended attributes (ACLs, file
+capabilities) and symlink times are restored too; device nodes only as
+root. What could not be restored is listed after the summary, once per kind.`
+
+// addOwnerFlags adds tar's owner flags to a restore or extract command.
+func addOwnerFlags(cmd *cobra.Command, o *restoreOptions) {
+	f := cmd.Flags()
+	f.BoolVar(&o.sameOwner, "same-owner", false, "restore the recorded owners even when not running as root")
+	f.BoolVar(&o.noOwner, "no-owner", false, "leave every file to the user running the restore, even as root")
+	f.BoolVar(&o.numericOwner, "numeric-owner", true, "use the recorded owner numbers; =false maps the recorded names")
+	cmd.MarkFlagsMutuallyExclusive("same-owner", "no-owner")
+}
+
+// extractOptions are the snapshot.ExtractOptions of o.
+func (o restoreOptions) extractOptions(overwrite bool) snapshot.ExtractOptions {
+	mode := snapshot.OwnerAuto
+	switch {
+	case o.sameOwner:
+		mode = snapshot.OwnerSame
+	case o.noOwner:
+		mode = snapshot.OwnerNone
+	}
+	// Links are recreated as archived, as restic does; nothing is ever written through one.
+	return snapshot.ExtractOptions{Include: o.include, Overwrite: overwrite, AbsoluteSymlinks: true,
+		Owner: mode, OwnerByName: !o.numericOwner}
 }
 
 func newRestoreCommand(g *globals) *cobra.Command {
@@ -42,7 +80,8 @@ Without ID it restores the newest snapshot; --day -1 picks yesterday's newest,
 --day 2026/11/20 that day's newest (days in the application's time zone).
 It reads the nearest complete copy (origin tier first, verified copies first,
 or only --from TIER), checks every piece's digest while reading and falls back
-to the next copy when one fails. A non-empty DIR needs --force.`,
+to the next copy when one fails. A non-empty DIR needs --force.
+` + ownerHelp,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRestore(cmd.Context(), g, o, args) },
 	}
@@ -53,6 +92,7 @@ to the next copy when one fails. A non-empty DIR needs --force.`,
 	f.BoolVar(&o.force, "force", false, "restore into a non-empty directory, overwriting files")
 	f.StringArrayVar(&o.include, "include", nil, "restore only entries matching `GLOB` (repeatable)")
 	_ = cmd.MarkFlagRequired("to")
+	addOwnerFlags(cmd, &o)
 	return cmd
 }
 
@@ -82,8 +122,7 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Application, id string, refs []planner.CopyRef, o restoreOptions) error {
 	var errs []error
 	for i, r := range refs {
-		// Links are recreated as archived, as restic does; nothing is ever written through one.
-		opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force || i > 0, AbsoluteSymlinks: true}
+		opts := o.extractOptions(o.force || i > 0)
 		_, stats, err := executor.Restore(ctx, s.Stores[r.Location.Destination], r.Copy.Dir, o.to, opts)
 		if err == nil {
 			missing := unmatchedPaths(o.paths, stats.Unmatched)
@@ -111,8 +150,15 @@ func (g *globals) printRestored(app, id, loc, to string, st *snapshot.ExtractSta
 		writeJSON(g.stdout, map[string]any{"app": app, "snapshot": id, "from": loc, "to": to, "stats": st})
 		return
 	}
-	fmt.Fprintf(g.stdout, "Restored %s %s from %s into %s: %s, %s.\n", app, id, loc, to,
-		executor.CountFiles(st.Files+st.Symlinks, st.Symlinks), executor.HumanBytes(st.Bytes))
+	with := ""
+	if len(st.Warnings) > 0 {
+		with = fmt.Sprintf(", with %d warning(s)", len(st.Warnings))
+	}
+	fmt.Fprintf(g.stdout, "Restored %s %s from %s into %s: %s, %s%s.\n", app, id, loc, to,
+		executor.CountFiles(st.Files+st.Symlinks, st.Symlinks), executor.HumanBytes(st.Bytes), with)
+	for _, w := range st.Warnings {
+		fmt.Fprintf(g.stdout, "  warning: %s\n", w)
+	}
 }
 
 // unmatchedPaths returns the paths whose patterns (extractPatterns) all

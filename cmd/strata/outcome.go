@@ -12,8 +12,13 @@ import (
 func (g *globals) printOutcome(rep *executor.Report) {
 	cancelled, notStarted := rep.Count(executor.Cancelled), rep.Count(executor.NotStarted)
 	if cancelled == 0 && notStarted == 0 {
-		fmt.Fprintf(g.stdout, "\nApply complete: %d done, %d failed, %d skipped, %d not started.\n",
+		head := "Apply complete"
+		if warned(rep) {
+			head = "Apply completed with warnings"
+		}
+		fmt.Fprintf(g.stdout, "\n%s: %d done, %d failed, %d skipped, %d not started.\n", head,
 			rep.Count(executor.Done), rep.Count(executor.Failed), rep.Count(executor.Skipped), notStarted)
+		g.printWarnings(rep)
 		return
 	}
 	fmt.Fprintf(g.stdout, "\nApply interrupted: %d done, %d failed, %d skipped, %d cancelled, %d not started.\n",
@@ -27,6 +32,25 @@ func (g *globals) printOutcome(rep *executor.Report) {
 	}
 	fmt.Fprintln(g.stdout, "Cancelled actions removed what they had written and the leases were released; "+
 		"the next 'strata apply' does the rest.")
+}
+
+// warned says whether an action of rep ended with warnings.
+func warned(rep *executor.Report) bool {
+	for _, r := range rep.Results {
+		if len(r.Warnings) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// printWarnings lists the warnings of each action, naming the paths.
+func (g *globals) printWarnings(rep *executor.Report) {
+	for _, r := range rep.Results {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(g.stdout, "  warning: %s: %s\n", describe(r), w)
+		}
+	}
 }
 
 // warnUnshown prints the plan's warnings on stderr when apply did not show

@@ -148,6 +148,9 @@ func (ui *progressUI) logEnd(r *executor.Result, p *actionProgress) {
 			msg += ": " + r.Detail
 		}
 		l.Info(msg + took(r, p))
+		for _, w := range r.Warnings {
+			l.Warn(describe(r) + ": " + w)
+		}
 	case executor.Failed:
 		l.Error(describe(r) + " failed: " + r.Error)
 	default:
