@@ -26,6 +26,7 @@ type builder struct {
 	warnings   []string
 	mass       []*MassPurgeError
 	missing    []MissingCopy
+	conflicts  []*MoveConflictError
 	wakeup     *Wakeup
 }
 
@@ -49,6 +50,7 @@ func BuildPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts Options) (*
 	for _, a := range sortedApps(cfg) {
 		newAppPlan(b, a).run()
 	}
+	b.destroyRemoved()
 	b.warnOrphans()
 	return b.finishChecked()
 }
@@ -105,7 +107,7 @@ func orphanPrefix(o Orphan) string {
 // finish sorts the actions and assembles the plan and its error.
 func (b *builder) finish() (*Plan, error) {
 	slices.SortFunc(b.actions, func(x, y ordered) int {
-		return cmp.Or(cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(x.Kind, y.Kind),
+		return cmp.Or(cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)),
 			cmp.Compare(x.dest, y.dest), cmp.Compare(x.sec, y.sec), cmp.Compare(x.Key, y.Key))
 	})
 	p := &Plan{
@@ -133,6 +135,9 @@ func (b *builder) err() error {
 		}
 		errs = append(errs, first)
 	}
+	for _, c := range b.conflicts {
+		errs = append(errs, c)
+	}
 	if len(b.missing) > 0 {
 		errs = append(errs, &NoHealthyCopyError{Copies: b.missing})
 	}
@@ -144,7 +149,7 @@ func (b *builder) err() error {
 
 func summarize(actions []Action) Summary {
 	s := Summary{}
-	for k := Snapshot; k <= Cleanup; k++ {
+	for k := Snapshot; k <= Move; k++ {
 		s[k.String()] = 0
 	}
 	for _, a := range actions {
