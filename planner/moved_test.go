@@ -185,4 +185,6 @@ func TestRemoved(t *testing.T) {
 	}
 }
 
-func rangeAt(file string, line int) hcl.Range { return hcl.Range{Filename: file, Start: hcl.Pos{Line: line}} }
+func rangeAt(file string, line int) hcl.Range {
+	return hcl.Range{Filename: file, Start: hcl.Pos{Line: line}}
+}

@@ -105,9 +105,9 @@ type Action struct {
 	// Moves are the snapshot directories a move re-homes, newest first:
 	// From under SourceAppPath, To under AppPath, at Location.
 	Moves     []DirMove `json:"moves,omitempty"`
-	Bytes     int64    `json:"bytes,omitempty"`
-	Reason    string   `json:"reason"`
-	DependsOn []string `json:"depends_on,omitempty"`
+	Bytes     int64     `json:"bytes,omitempty"`
+	Reason    string    `json:"reason"`
+	DependsOn []string  `json:"depends_on,omitempty"`
 }
 
 // DirMove is one snapshot directory a move re-homes within one destination.
