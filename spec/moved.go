@@ -193,17 +193,17 @@ func (l *loader) checkMovedCycles(byFrom map[string]*Moved) bool {
 // it had then.
 func (l *loader) previousPaths(a *Application, byTo map[string]*Moved) {
 	cur := *a
-	seen := map[string]bool{}
-	for _, p := range a.Paths {
-		seen[p] = true
+	seen := map[[2]string]bool{} // tier, path
+	for t, p := range a.Paths {
+		seen[[2]string{t, p}] = true
 	}
 	for m := byTo[a.Name]; m != nil; m = byTo[m.From] {
 		old := withLabels(&cur, m.From, m.FromLabels)
 		prev := Previous{Name: m.From, Paths: map[string]string{}, Moved: m}
 		for _, t := range a.Tiers {
 			p, ok := l.blockPath(t, old, "moved", m.DeclRange)
-			if ok && !seen[p] {
-				seen[p] = true
+			if k := [2]string{t.Name, p}; ok && !seen[k] {
+				seen[k] = true
 				prev.Paths[t.Name] = p
 			}
 		}

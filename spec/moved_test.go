@@ -101,3 +101,39 @@ removed {
 		t.Fatalf("removed = %+v", r)
 	}
 }
+
+// TestMovedSamePathAtEveryTier: tiers with the default path share the old
+// path; each tier still gets it.
+func TestMovedSamePathAtEveryTier(t *testing.T) {
+	cfg, diags := loadSrc(t, `
+destination "d" {
+  remote = "/d"
+}
+destination "e" {
+  remote = "/e"
+}
+tier "t" {
+  destinations = [destination.d]
+  keep { last = 1 }
+}
+tier "u" {
+  from         = tier.t
+  destinations = [destination.e]
+  keep { last = 1 }
+}
+application "app" {
+  source { paths = ["/srv"] }
+}
+moved {
+  from = application.old
+  to   = application.app
+}
+`, LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	got := cfg.Application("app").Previous
+	if len(got) != 1 || !reflect.DeepEqual(got[0].Paths, map[string]string{"t": "old", "u": "old"}) {
+		t.Fatalf("previous = %+v", got)
+	}
+}
