@@ -132,4 +132,3 @@ func hasName(names []string, p string) bool {
 	}
 	return false
 }
-
