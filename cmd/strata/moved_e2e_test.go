@@ -143,3 +143,39 @@ func TestRemovedBlocks(t *testing.T) {
 	}
 	r.must(0, "plan", "--detailed-exitcode", "--now", day(3))
 }
+
+// TestMigrationExample runs examples/migration: three days of backups with
+// the configuration as it was before (server zg-1, no moved block), then the
+// example as shipped, which moves the remote tier's history to zg-3 in one
+// apply and plans nothing more.
+func TestMigrationExample(t *testing.T) {
+	src, err := os.ReadFile("../../examples/migration/main.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := string(src)
+	before, _, _ := strings.Cut(strings.Replace(after, `server   = "zg-3.softxs.ch"`, `server   = "zg-1.softxs.ch"`, 1), "# The snapshots stored under")
+	if before == after || !strings.Contains(after, "moved {") {
+		t.Fatal("the example changed shape: update this test")
+	}
+	r := newRig(t, before, 1<<10)
+	r.env = []string{"STRATA_VAR_backup_root=" + filepath.Join(r.dir, "store")}
+	r.write("sample-data/hydro.txt", []byte("hydro\n"))
+	for n := 1; n <= 3; n++ {
+		r.must(0, "apply", "--auto-approve", "--now", day(n))
+	}
+	r.write("main.hcl", []byte(after))
+	plan := r.must(2, "plan", "--detailed-exitcode", "--now", day(3))
+	if !strings.Contains(plan.stdout, "at remote/backup1: zg-1.softxs.ch/web/hydro -> zg-3.softxs.ch/web/hydro, 3 snapshots") ||
+		!strings.Contains(plan.stdout, "Plan: 1 move.") {
+		t.Fatalf("plan:\n%s", plan)
+	}
+	r.must(0, "apply", "--auto-approve", "--now", day(3))
+	r.must(0, "plan", "--detailed-exitcode", "--now", day(3))
+	if n := len(r.snapshotDirs("backup1", "zg-3.softxs.ch/web/hydro")); n != 3 {
+		t.Errorf("%d snapshots under the new server's path, want 3", n)
+	}
+	if n := len(r.snapshotDirs("backup1", "zg-1.softxs.ch/web/hydro")); n != 0 {
+		t.Errorf("%d snapshots left under the old server's path", n)
+	}
+}
