@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // renamedHCL is rigHCL's configuration after application "old" was renamed
@@ -177,5 +178,49 @@ func TestMigrationExample(t *testing.T) {
 	}
 	if n := len(r.snapshotDirs("backup1", "zg-1.softxs.ch/web/hydro")); n != 0 {
 		t.Errorf("%d snapshots left under the old server's path", n)
+	}
+}
+
+// TestMovedOverSFTPAndS3 renames the application of the local → SFTP → S3
+// (encrypted) chain: SFTP renames each directory, S3 has no rename and
+// copies and deletes each object on the server. The apply is killed after
+// the first object moved on S3 (a snapshot half at each path); the next
+// apply finishes the move, nothing is uploaded again, and every tier
+// restores.
+func TestMovedOverSFTPAndS3(t *testing.T) {
+	c := newChain(t, "64KiB", 300<<10)
+	main := filepath.Join(c.dir, "main.hcl")
+	src, err := os.ReadFile(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, main, []byte(strings.Replace(string(src), `application "app"`, `application "old"`, 1)))
+	mustExit0(t, c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve"), "apply as old")
+	writeTestFile(t, main, append(src, []byte("moved {\n  from = application.old\n  to   = application.app\n}\n")...))
+	plan := c.strata(t, time.Minute, nil, "plan")
+	mustExit0(t, plan, "plan")
+	if !strings.Contains(plan.stdout, "Plan: 3 moves.") {
+		t.Fatalf("plan:\n%s", plan.stdout)
+	}
+	killed := c.strata(t, 2*time.Minute, []string{"STRATA_FAULT=during-move:4"}, "apply", "--auto-approve", "--parallelism", "1")
+	if killed.code != 97 {
+		t.Fatalf("apply did not die at during-move:4: exit %d\n%s%s", killed.code, killed.stdout, killed.stderr)
+	}
+	res := c.strata(t, 2*time.Minute, nil, "apply", "--auto-approve")
+	mustExit0(t, res, "apply after the kill")
+	if strings.Contains(res.stdout, "transfer") {
+		t.Errorf("the move uploaded data again:\n%s", res.stdout)
+	}
+	if plan := c.strata(t, time.Minute, nil, "plan", "--detailed-exitcode"); plan.code != 0 {
+		t.Fatalf("plan after the move: exit %d\n%s%s", plan.code, plan.stdout, plan.stderr)
+	}
+	if old := filepath.Join(c.sftp.Dir, "backup", "old"); len(filesUnder(t, old)) > 0 {
+		t.Errorf("left under the old SFTP path: %v", filesUnder(t, old))
+	}
+	mustExit0(t, c.strata(t, 2*time.Minute, nil, "verify"), "verify")
+	for _, tier := range []string{"remote", "offsite"} {
+		out := filepath.Join(t.TempDir(), "restored")
+		mustExit0(t, c.strata(t, 2*time.Minute, nil, "restore", "app", "--from", tier, "--to", out), "restore from "+tier)
+		compareRestored(t, filepath.Join(c.dir, "data"), out)
 	}
 }
