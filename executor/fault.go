@@ -27,8 +27,9 @@ const (
 	FaultBeforePurge        = "before-purge"         // a purge is about to delete a copy
 	FaultBeforeVerifyRecord = "before-verify-record" // a copy is checked, its mark not yet written
 	FaultAfterLease         = "after-lease"          // the leases are taken, no action has started
+	FaultDuringMove         = "during-move"          // a move re-homed one snapshot directory (or one object of it), not the rest
 )
 
 // FaultSteps lists every step boundary, for tests and documentation.
 var FaultSteps = []string{FaultAfterPiece, FaultBeforeManifest, FaultAfterManifest,
-	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease}
+	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease, FaultDuringMove}

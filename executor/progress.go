@@ -15,6 +15,9 @@ import (
 // transfer, repair or verification reads. 0 when unknown.
 func (e *Executor) expected(ctx context.Context, res *Result) int64 {
 	a := res.Action
+	if a.Kind == planner.Move {
+		return 0 // nothing passes through strata
+	}
 	if a.Kind != planner.Snapshot {
 		return a.Bytes
 	}

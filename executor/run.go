@@ -319,6 +319,8 @@ func (e *Executor) dispatch(ctx context.Context, res *Result) error {
 		return e.purge(ctx, res)
 	case planner.Cleanup:
 		return e.cleanup(ctx, res)
+	case planner.Move:
+		return e.move(ctx, res)
 	}
 	return fmt.Errorf("unknown action %v", res.Action.Kind)
 }

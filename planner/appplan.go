@@ -52,6 +52,9 @@ type locPlan struct {
 	made, incoming []pendingCopy
 	// purged marks copies the plan purges; nil when none.
 	purged []bool
+	// moving maps the time of a copy a move of this plan brings here to
+	// the move's key; nil when none.
+	moving map[int64]string
 }
 
 // pendingCopy is a copy that exists only once an action of the plan has run.
@@ -113,6 +116,11 @@ func sortedCopies(cs []Copy) []Copy {
 // and transfers, then purges, verifications and cleanups, which need to
 // know every transfer first.
 func (ap *appPlan) run() {
+	for _, tp := range ap.tiers {
+		for _, lp := range tp.locs {
+			ap.planMoves(tp, lp)
+		}
+	}
 	ap.warnFuture()
 	ap.planSnapshot()
 	for _, tp := range ap.tiers {

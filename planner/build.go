@@ -19,6 +19,9 @@ import (
 type target struct {
 	app string
 	loc Location
+	// old is the previous path (a moved block's) this target claims; ""
+	// for the application's own path.
+	old string
 }
 
 // entryRef points at one entry of a listing with the offsets of its snapshot
@@ -38,6 +41,7 @@ func BuildInventory(cfg *spec.Config, listings []Listing) *Inventory {
 		Copies: map[string]map[Location][]Copy{},
 		Failed: map[string]string{},
 		Leases: map[string][]Lease{},
+		Old:    map[OldKey][]Copy{},
 	}
 	claims := claimsByDestination(cfg)
 	sorted := slices.Clone(listings)
@@ -71,19 +75,36 @@ func BuildInventory(cfg *spec.Config, listings []Listing) *Inventory {
 	return inv
 }
 
-// claimsByDestination maps destination name → application path → targets.
+// claimsByDestination maps destination name → application path → targets:
+// the applications' paths, their previous paths (moved blocks) and the paths
+// of removed applications.
 func claimsByDestination(cfg *spec.Config) map[string]map[string][]target {
 	out := map[string]map[string][]target{}
+	claim := func(t *spec.Tier, p string, tg target) {
+		for _, d := range t.Destinations {
+			m := out[d.Name]
+			if m == nil {
+				m = map[string][]target{}
+				out[d.Name] = m
+			}
+			tg.loc = Location{Tier: t.Name, Destination: d.Name}
+			m[p] = append(m[p], tg)
+		}
+	}
 	for _, a := range cfg.Applications {
 		for _, t := range a.Tiers {
-			p := a.Paths[t.Name]
-			for _, d := range t.Destinations {
-				m := out[d.Name]
-				if m == nil {
-					m = map[string][]target{}
-					out[d.Name] = m
+			claim(t, a.Paths[t.Name], target{app: a.Name})
+			for _, prev := range a.Previous {
+				if p, ok := prev.Paths[t.Name]; ok {
+					claim(t, p, target{app: a.Name, old: p})
 				}
-				m[p] = append(m[p], target{app: a.Name, loc: Location{Tier: t.Name, Destination: d.Name}})
+			}
+		}
+	}
+	for _, r := range cfg.Removed {
+		for _, t := range cfg.Tiers {
+			if p, ok := r.Paths[t.Name]; ok {
+				claim(t, p, target{app: r.From})
 			}
 		}
 	}
@@ -218,6 +239,11 @@ func forEachDir(entries []Entry, refs []entryRef, fn func([]entryRef)) {
 }
 
 func addCopy(inv *Inventory, t target, c Copy, n int) {
+	if t.old != "" {
+		k := OldKey{App: t.app, Location: t.loc, Path: t.old}
+		inv.Old[k] = append(inv.Old[k], c)
+		return
+	}
 	m := inv.Copies[t.app]
 	if m == nil {
 		m = map[Location][]Copy{}

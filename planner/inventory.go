@@ -86,6 +86,14 @@ type Orphan struct {
 	ID          snapshot.ID `json:"id"`
 }
 
+// OldKey names the copies of an application under one previous path at one
+// location.
+type OldKey struct {
+	App      string
+	Location Location
+	Path     string
+}
+
 // Inventory is everything the planner knows about what is stored.
 type Inventory struct {
 	// Copies maps an application name and location to its copies, oldest first.
@@ -99,6 +107,11 @@ type Inventory struct {
 	Leases map[string][]Lease
 	// Free is the free space in bytes of the destinations that report it.
 	Free map[string]int64
+	// Old are the copies found under an application's previous paths (its
+	// moved blocks), by application, location and old path, oldest first.
+	// The copies of a removed block's application are in Copies, under its
+	// name.
+	Old map[OldKey][]Copy
 	// Orphans are snapshot directories no application claims.
 	Orphans []Orphan
 	// Fingerprint summarises the listings (sans leases) so a saved plan can

@@ -5,7 +5,7 @@ import (
 )
 
 // PlanFormatVersion is the version of the JSON plan.
-const PlanFormatVersion = "1.1"
+const PlanFormatVersion = "1.2"
 
 // ActionKind is what one action does.
 type ActionKind int
@@ -18,11 +18,21 @@ const (
 	Verify                         // re-read a copy and check its digests
 	Purge                          // delete a copy outside retention
 	Cleanup                        // delete an incomplete snapshot or temp files
+	Move                           // re-home snapshots under an application's new path (moved block)
 )
+
+// kindRank is the position of a kind in a plan's order: moves first, since
+// the other actions at the location work on what they re-home.
+func kindRank(k ActionKind) int {
+	if k == Move {
+		return 0
+	}
+	return int(k)
+}
 
 var kindNames = map[ActionKind]string{
 	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
-	Verify: "verify", Purge: "purge", Cleanup: "cleanup",
+	Verify: "verify", Purge: "purge", Cleanup: "cleanup", Move: "move",
 }
 
 func (k ActionKind) String() string {
@@ -68,6 +78,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	verify    the copy            nil                 ID or ""
 //	purge     the copy            nil                 ID
 //	cleanup   the location        nil                 ID of the incomplete dir, or ""
+//	move      the location        nil                 "" (Moves lists the snapshot directories)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`
@@ -90,10 +101,19 @@ type Action struct {
 	// configuration (snapshot only).
 	Input *SnapshotInput `json:"input,omitempty"`
 	// Paths lists extra objects (cleanup of temporary files).
-	Paths     []string `json:"paths,omitempty"`
-	Bytes     int64    `json:"bytes,omitempty"`
-	Reason    string   `json:"reason"`
-	DependsOn []string `json:"depends_on,omitempty"`
+	Paths []string `json:"paths,omitempty"`
+	// Moves are the snapshot directories a move re-homes, newest first:
+	// From under SourceAppPath, To under AppPath, at Location.
+	Moves     []DirMove `json:"moves,omitempty"`
+	Bytes     int64     `json:"bytes,omitempty"`
+	Reason    string    `json:"reason"`
+	DependsOn []string  `json:"depends_on,omitempty"`
+}
+
+// DirMove is one snapshot directory a move re-homes within one destination.
+type DirMove struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // SnapshotInput is everything a snapshot action reads and records, resolved

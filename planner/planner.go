@@ -28,6 +28,7 @@ type builder struct {
 	warnings   []string
 	mass       []*MassPurgeError
 	missing    []MissingCopy
+	conflicts  []*MoveConflictError
 	wakeup     *Wakeup
 }
 
@@ -52,6 +53,7 @@ func BuildPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts Options) (*
 	for _, a := range sortedApps(cfg) {
 		newAppPlan(b, a).run()
 	}
+	b.destroyRemoved()
 	b.warnOrphans()
 	return b.finishChecked()
 }
@@ -108,7 +110,7 @@ func orphanPrefix(o Orphan) string {
 // finish sorts the actions and assembles the plan and its error.
 func (b *builder) finish() (*Plan, error) {
 	slices.SortFunc(b.actions, func(x, y ordered) int {
-		return cmp.Or(cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(x.Kind, y.Kind),
+		return cmp.Or(cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)),
 			cmp.Compare(x.dest, y.dest), cmp.Compare(x.sec, y.sec), cmp.Compare(x.Key, y.Key))
 	})
 	p := &Plan{
@@ -136,6 +138,9 @@ func (b *builder) err() error {
 		}
 		errs = append(errs, first)
 	}
+	for _, c := range b.conflicts {
+		errs = append(errs, c)
+	}
 	if len(b.missing) > 0 {
 		errs = append(errs, &NoHealthyCopyError{Copies: b.missing})
 	}
@@ -147,7 +152,7 @@ func (b *builder) err() error {
 
 func summarize(actions []Action) Summary {
 	s := Summary{}
-	for k := Snapshot; k <= Cleanup; k++ {
+	for k := Snapshot; k <= Move; k++ {
 		s[k.String()] = 0
 	}
 	for _, a := range actions {

@@ -93,7 +93,7 @@ func (ap *appPlan) checkMass(lp *locPlan, purges, copies int) {
 
 func (ap *appPlan) purge(tp *tierPlan, lp *locPlan, c *Copy, producers []string) {
 	sec := secOf(c)
-	deps := append(slices.Clone(ap.readers[copyRef{loc: lp.loc, sec: sec}]), producers...)
+	deps := lp.after(sec, append(slices.Clone(ap.readers[copyRef{loc: lp.loc, sec: sec}]), producers...))
 	ap.add(Action{
 		Key: actionKey(Purge, ap.app.Name, lp.loc, sec, false), Kind: Purge, App: ap.app.Name,
 		Location: lp.loc, Snapshot: c.ID.String(), Dir: c.Dir, AppPath: lp.appPath, Bytes: c.Size,
@@ -148,7 +148,7 @@ func (ap *appPlan) dueVerifies(tp *tierPlan, lp *locPlan) {
 		if why != "" {
 			reason += " (" + why + ")"
 		}
-		ap.verify(tp, lp, secOf(c), false, c.Dir, c.Size, reason, nil)
+		ap.verify(tp, lp, secOf(c), false, c.Dir, c.Size, reason, lp.after(secOf(c), nil))
 		ap.wakeForVerify(tp, lp, c, true)
 	}
 }
@@ -198,7 +198,7 @@ func (ap *appPlan) cleanup(tp *tierPlan, lp *locPlan, c *Copy) {
 	sec := secOf(c)
 	a := Action{
 		Key: actionKey(Cleanup, ap.app.Name, lp.loc, sec, false), Kind: Cleanup, App: ap.app.Name,
-		Location: lp.loc, Snapshot: c.ID.String(), AppPath: lp.appPath,
+		Location: lp.loc, Snapshot: c.ID.String(), AppPath: lp.appPath, DependsOn: lp.after(sec, nil),
 	}
 	if c.Complete {
 		a.Paths = slices.Sorted(slices.Values(c.Temps))

@@ -28,11 +28,11 @@ const (
 // kindStyle is the symbol and color of each action kind.
 var kindStyle = map[ActionKind]struct{ sym, color string }{
 	Snapshot: {"+", ansiGreen}, Transfer: {">", ansiCyan}, Repair: {"~", ansiYellow},
-	Verify: {"?", ansiBlue}, Purge: {"-", ansiRed}, Cleanup: {"x", ansiPurple},
+	Verify: {"?", ansiBlue}, Purge: {"-", ansiRed}, Cleanup: {"x", ansiPurple}, Move: {"~", ansiYellow},
 }
 
 // withReason are the kinds whose reason the human form shows.
-var withReason = map[ActionKind]bool{Snapshot: true, Repair: true, Purge: true, Cleanup: true}
+var withReason = map[ActionKind]bool{Snapshot: true, Repair: true, Purge: true, Cleanup: true, Move: true}
 
 // RenderJSON writes the human form of a plan, rendered from its JSON form so
 // the two never disagree.
@@ -106,6 +106,8 @@ func describe(a Action) string {
 		return fmt.Sprintf("at %s  (ID known after apply)", a.Location)
 	case Transfer, Repair:
 		return fmt.Sprintf("%s  %s -> %s", id, src, a.Location)
+	case Move:
+		return fmt.Sprintf("at %s: %s -> %s, %d %s", a.Location, a.SourceAppPath, a.AppPath, len(a.Moves), plural(len(a.Moves), "snapshot", "snapshots"))
 	case Cleanup:
 		if len(a.Paths) > 0 {
 			return fmt.Sprintf("%s  at %s  (%d temporary objects)", id, a.Location, len(a.Paths))
@@ -126,12 +128,19 @@ func (r *renderer) warnings(ws []string) {
 
 // summaryOrder and summaryPlural fix the summary line's wording.
 var (
-	summaryOrder  = []ActionKind{Snapshot, Transfer, Purge, Verify, Repair, Cleanup}
+	summaryOrder  = []ActionKind{Move, Snapshot, Transfer, Purge, Verify, Repair, Cleanup}
 	summaryPlural = map[ActionKind]string{
 		Snapshot: "snapshots", Transfer: "transfers", Purge: "purges",
-		Verify: "verifies", Repair: "repairs", Cleanup: "cleanups",
+		Verify: "verifies", Repair: "repairs", Cleanup: "cleanups", Move: "moves",
 	}
 )
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
 
 // SummaryLine is the last line of a human plan: "Plan: 1 snapshot, 3
 // transfers, 2 purges, 1 verify." or, with nothing to do, "No changes.

@@ -43,6 +43,7 @@ func (ap *appPlan) transfer(tp *tierPlan, lp *locPlan, sec int64, mask keepRule)
 	}
 	if c != nil {
 		a.SourceDir, a.Bytes = c.Dir, c.Size
+		a.DependsOn = src.after(sec, a.DependsOn)
 		ap.read(src.loc, sec, key)
 	} else {
 		a.Bytes = p.size
@@ -51,6 +52,7 @@ func (ap *appPlan) transfer(tp *tierPlan, lp *locPlan, sec int64, mask keepRule)
 	if k := ap.cleanupKey(lp, sec); k != "" {
 		a.DependsOn = append(a.DependsOn, k)
 	}
+	a.DependsOn = lp.after(sec, a.DependsOn)
 	ap.add(a, tp.idx, lp.destIdx, sec)
 	lp.incoming = append(lp.incoming, pendingCopy{sec: sec, key: key, kind: Transfer, size: a.Bytes, isNew: isNew})
 }
@@ -145,6 +147,7 @@ func (ap *appPlan) repair(tp *tierPlan, lp *locPlan, c *Copy) {
 	ap.add(Action{
 		Key: key, Kind: Repair, App: ap.app.Name, Location: lp.loc, Source: &src.loc,
 		Snapshot: c.ID.String(), Dir: c.Dir, AppPath: lp.appPath, SourceDir: sc.Dir, SourceAppPath: src.appPath, Bytes: sc.Size,
+		DependsOn: src.after(sec, lp.after(sec, nil)),
 		Reason: fmt.Sprintf("its last verification failed (see %s there); the copy at %s is healthy",
 			snapshot.CorruptName, src.loc),
 	}, tp.idx, lp.destIdx, sec)

@@ -54,6 +54,14 @@ type Store interface {
 	// DeleteDir removes a directory and everything under it, then prunes
 	// parent directories left empty up to (not including) the root.
 	DeleteDir(ctx context.Context, dir string) error
+	// MoveDir renames the directory src to dst on the server in one
+	// operation; ErrCantMove when the backend cannot (object stores) or
+	// dst exists.
+	MoveDir(ctx context.Context, src, dst string) error
+	// Move moves one object on the server, replacing dst: a rename, or a
+	// server-side copy then delete; ErrCantMove when neither exists.
+	// Nothing is ever downloaded to move.
+	Move(ctx context.Context, src, dst string) error
 	// Usage reports free space; ok is false when the backend cannot tell.
 	Usage(ctx context.Context) (u Usage, ok bool, err error)
 }

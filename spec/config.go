@@ -26,6 +26,10 @@ type Config struct {
 	Applications []*Application
 	// Notifications are the `notify` blocks in declaration order.
 	Notifications []*Notify
+	// Moved are the `moved` blocks, Removed the `removed` blocks, in
+	// declaration order.
+	Moved   []*Moved
+	Removed []*Removed
 	// Fingerprint identifies the files and variable values the configuration
 	// was loaded from: a saved plan is refused when it changed.
 	Fingerprint string
@@ -148,7 +152,10 @@ type Application struct {
 	// Paths maps a tier name to the application's evaluated path at that
 	// tier, relative to each destination root, slash-separated, no leading
 	// or trailing slash.
-	Paths     map[string]string
+	Paths map[string]string
+	// Previous are the names and paths its snapshots had before, from the
+	// moved blocks that end at it, the most recent first.
+	Previous  []Previous
 	DeclRange hcl.Range
 }
 

@@ -48,6 +48,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "tier", LabelNames: []string{"name"}},
 		{Type: "application", LabelNames: []string{"name"}},
 		{Type: "notify", LabelNames: []string{"name"}},
+		{Type: "moved"}, {Type: "removed"},
 	},
 }
 
@@ -151,6 +152,7 @@ func (l *loader) load(bs blocks) {
 	l.decodeTiers(declare(bs["tier"], "tier", identName, &l.diags))
 	l.decodeApplications(declare(bs["application"], "application", fileName, &l.diags))
 	l.decodeNotifications(declare(bs["notify"], "notify", identName, &l.diags))
+	l.decodeMoves(bs["moved"], bs["removed"])
 	l.checkPathCollisions()
 	l.warnIneffective()
 }

@@ -133,6 +133,26 @@ type pathUse struct {
 	app  *Application
 	tier *Tier
 	path string
+	// as is the name the snapshots were stored under before a moved block,
+	// or of a removed block's application; "" for the current path.
+	as  string
+	rng hcl.Range
+}
+
+func (u pathUse) String() string {
+	switch {
+	case u.as == "":
+		return fmt.Sprintf("application %q of tier %q", u.app.Name, u.tier.Name)
+	case u.app == nil:
+		return fmt.Sprintf("removed application %q of tier %q", u.as, u.tier.Name)
+	}
+	return fmt.Sprintf("application %q (before its move, as %q) of tier %q", u.app.Name, u.as, u.tier.Name)
+}
+
+// sameHistory reports whether two uses are one application's current and
+// previous paths, which may nest (they never hold the same snapshot twice).
+func sameHistory(a, b pathUse) bool {
+	return a.app != nil && a.app == b.app && (a.as != "" || b.as != "")
 }
 
 // checkPathCollisions reports, for each destination, two applications (or
@@ -143,7 +163,10 @@ func (l *loader) checkPathCollisions() {
 		uses := l.pathUses(d)
 		for _, pair := range collisions(uses) {
 			a, b := uses[pair[0]], uses[pair[1]]
-			key := [4]string{a.app.Name, a.tier.Name, b.app.Name, b.tier.Name}
+			if sameHistory(a, b) {
+				continue
+			}
+			key := [4]string{a.String(), a.tier.Name, b.String(), b.tier.Name}
 			if !reported[key] {
 				reported[key] = true
 				l.diags = append(l.diags, collisionDiag(d, a, b))
@@ -161,7 +184,17 @@ func (l *loader) pathUses(d *Destination) []pathUse {
 		}
 		for _, a := range l.cfg.Applications {
 			if p, ok := a.Paths[t.Name]; ok && containsTier(a.Tiers, t) {
-				uses = append(uses, pathUse{app: a, tier: t, path: p})
+				uses = append(uses, pathUse{app: a, tier: t, path: p, rng: t.PathRange})
+			}
+			for _, prev := range a.Previous {
+				if p, ok := prev.Paths[t.Name]; ok {
+					uses = append(uses, pathUse{app: a, tier: t, path: p, as: prev.Name, rng: prev.Moved.DeclRange})
+				}
+			}
+		}
+		for _, r := range l.cfg.Removed {
+			if p, ok := r.Paths[t.Name]; ok {
+				uses = append(uses, pathUse{tier: t, path: p, as: r.From, rng: r.DeclRange})
 			}
 		}
 	}
@@ -216,7 +249,7 @@ func parents(p string) []string {
 
 func collisionDiag(d *Destination, a, b pathUse) *hcl.Diagnostic {
 	return errorDiag("Application paths collide",
-		fmt.Sprintf("At destination %q, application %q of tier %q is stored at %q and application %q of tier %q at %q: one would mix with the other's snapshots.",
-			d.Name, a.app.Name, a.tier.Name, a.path, b.app.Name, b.tier.Name, b.path),
-		&b.tier.PathRange)
+		fmt.Sprintf("At destination %q, %s is stored at %q and %s at %q: one would mix with the other's snapshots.",
+			d.Name, a, a.path, b, b.path),
+		&b.rng)
 }

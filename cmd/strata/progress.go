@@ -183,6 +183,8 @@ func describe(r *executor.Result) string {
 		id = "(new)"
 	}
 	switch {
+	case a.Kind == planner.Move:
+		return fmt.Sprintf("move %s at %s: %s -> %s, %d snapshot(s)", a.App, a.Location, a.SourceAppPath, a.AppPath, len(a.Moves))
 	case a.Source != nil:
 		return fmt.Sprintf("%s %s %s %s -> %s", a.Kind, a.App, id, a.Source, a.Location)
 	case a.App == "":

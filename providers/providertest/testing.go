@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) providers.Store) {
 		{"CopyMissing", testCopyMissing},
 		{"Delete", testDelete},
 		{"DeleteDir", testDeleteDir},
+		{"Move", testMove},
 		{"Usage", testUsage},
 		{"Concurrent", testConcurrent},
 	}
