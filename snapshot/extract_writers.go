@@ -290,16 +290,17 @@ func (p *writerPool) fill(f *os.File, j *fileJob) (int64, error) {
 }
 
 // fillChunks writes chunks to f until the channel is closed, giving back
-// their buffers.
+// their buffers; whole zero blocks are left as holes (sparseWriter).
 func (p *writerPool) fillChunks(f *os.File, chunks <-chan []byte) (int64, error) {
 	var n int64
+	w := &sparseWriter{f: f}
 	for {
 		select {
 		case b, ok := <-chunks:
 			if !ok {
-				return n, nil
+				return n, w.finish()
 			}
-			m, err := f.Write(b)
+			m, err := w.Write(b)
 			n += int64(m)
 			p.buffers.put(b)
 			if err != nil {
