@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -115,31 +114,10 @@ func pseudoRandomSeed(n, seed int) []byte {
 	return b
 }
 
-var (
-	e2eBuildOnce sync.Once
-	e2eBin       string
-	e2eBuildErr  error
-)
-
 // strataBin builds the CLI once per test run.
 func strataBin(t *testing.T) string {
 	t.Helper()
-	e2eBuildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "strata-e2e")
-		if err != nil {
-			e2eBuildErr = err
-			return
-		}
-		e2eBin = filepath.Join(dir, "strata")
-		out, err := exec.Command("go", "build", "-o", e2eBin, ".").CombinedOutput()
-		if err != nil {
-			e2eBuildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if e2eBuildErr != nil {
-		t.Fatal(e2eBuildErr)
-	}
-	return e2eBin
+	return strataBinary(t) // one build, with the fault points, for every test
 }
 
 // cliResult is one run of the CLI.
