@@ -211,6 +211,7 @@ func (w *watcher) nextWake() reconcile.Wake {
 func (w *watcher) reconcile(ctx context.Context, why string) {
 	start := time.Now()
 	w.g.logger.Info("reconciling", "why", why)
+	w.beat(ctx, runStart(w.base()))
 	s, rep, failures := w.planAndApply(ctx, why)
 	if ctx.Err() != nil {
 		return // stopped: no verdict on a cancelled run
@@ -255,6 +256,7 @@ func (w *watcher) planAndApply(ctx context.Context, why string) (*survey, *execu
 	var rep *executor.Report
 	if len(p.Actions) > 0 {
 		w.g.logger.Info("applying", "why", why, "actions", len(p.Actions))
+		w.beat(ctx, appStarts(p, w.base()))
 		if rep, err = w.g.execute(ctx, s, p, w.o.parallel, w.g.clock); err != nil {
 			return s, nil, runFailures(nil, s.inv, "apply", planErr, err)
 		}

@@ -44,6 +44,7 @@ func (w *watcher) record(ctx context.Context, s *survey, rep *executor.Report, f
 	})
 	w.logOutcome(last, stale)
 	w.fire(ctx, w.tracker.Run(notify.Outcome{Failures: failures, Stale: stale}, w.base()))
+	w.beat(ctx, runFinish(rep, failures, w.base()))
 }
 
 // wakeAfter is when the next reconcile is due, as the planner says: the plan
@@ -104,6 +105,19 @@ func (w *watcher) fire(ctx context.Context, evs []notify.Event) {
 	}
 	for _, ev := range evs {
 		w.g.logger.Info("notifying", "event", ev.Event, "summary", ev.Summary)
+	}
+	if err := notify.SendAll(ctx, w.cfg.Notifications, evs); err != nil {
+		w.g.logger.Warn("a notification was not delivered", "err", err)
+	}
+}
+
+// beat sends heartbeats (start, success, a run's failure: every run, so
+// not logged one by one), logging what could not be delivered. The
+// reconcile loop calls it where a run begins (runStart), before its plan
+// runs (appStarts) and in record (runFinish).
+func (w *watcher) beat(ctx context.Context, evs []notify.Event) {
+	if w.cfg == nil {
+		return
 	}
 	if err := notify.SendAll(ctx, w.cfg.Notifications, evs); err != nil {
 		w.g.logger.Warn("a notification was not delivered", "err", err)
