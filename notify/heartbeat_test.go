@@ -86,7 +86,9 @@ func TestPingCancellable(t *testing.T) {
 	defer ln.Close() // accepts (the kernel's backlog) and never answers
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Send(ctx, []*spec.Notify{pingBlock("hc", "http://"+ln.Addr().String(), "")}, Start(heartbeatBase(), "")) }()
+	go func() {
+		done <- Send(ctx, []*spec.Notify{pingBlock("hc", "http://"+ln.Addr().String(), "")}, Start(heartbeatBase(), ""))
+	}()
 	cancel()
 	select {
 	case err := <-done:

@@ -86,5 +86,3 @@ notify "hc-docs" {
 		t.Errorf("hc-docs = %+v", docs)
 	}
 }
-
-
