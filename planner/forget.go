@@ -105,20 +105,25 @@ func scope(tier string) string {
 }
 
 // remaining warns about the complete copies of the snapshot a forget
-// limited to one tier leaves elsewhere: a later apply may transfer it to
-// that tier again while an upstream tier keeps it.
+// limited to one tier leaves elsewhere, and says when a later apply may
+// transfer it to that tier again: its upstream tier still holds it.
 func remaining(inv *Inventory, a *spec.Application, sid snapshot.ID, tier string) []string {
 	if tier == "" {
 		return nil
 	}
 	var locs []string
-	for _, loc := range appLocations(a, "") {
-		if loc.Tier == tier {
-			continue
+	upstream := ""
+	for _, t := range a.Tiers {
+		if t.Name == tier && t.From != nil {
+			upstream = t.From.Name
 		}
+	}
+	again := false
+	for _, loc := range appLocations(a, "") {
 		for _, c := range inv.Copies[a.Name][loc] {
-			if c.ID == sid && c.Complete {
+			if loc.Tier != tier && c.ID == sid && c.Complete {
 				locs = append(locs, loc.String())
+				again = again || loc.Tier == upstream
 			}
 		}
 	}
@@ -126,6 +131,9 @@ func remaining(inv *Inventory, a *spec.Application, sid snapshot.ID, tier string
 		return nil
 	}
 	sort.Strings(locs)
-	return []string{fmt.Sprintf("%s %s stays at %s; while an upstream tier keeps it, a later apply may transfer it to tier %s again (leave out --tier to forget it everywhere)",
-		a.Name, sid, strings.Join(locs, ", "), tier)}
+	w := fmt.Sprintf("%s %s stays at %s (leave out --tier to forget every copy)", a.Name, sid, strings.Join(locs, ", "))
+	if again {
+		w += fmt.Sprintf("; while tier %s keeps it, a later apply may transfer it to tier %s again", upstream, tier)
+	}
+	return []string{w}
 }

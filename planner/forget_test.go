@@ -37,7 +37,8 @@ func TestForgetPlan(t *testing.T) {
 	}
 
 	p, err = ForgetPlan(cfg, inv, "hydro", "2026/11/02/020000Z", "remote", false)
-	if err != nil || !slices.Equal(forgetKeys(p), want[1:]) || len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "stays at local/local") {
+	if err != nil || !slices.Equal(forgetKeys(p), want[1:]) || len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "stays at local/local") ||
+		!strings.Contains(p.Warnings[0], "may transfer it to tier remote again") {
 		t.Errorf("--tier remote: %v, %v, %q", err, p, p.Warnings)
 	}
 }

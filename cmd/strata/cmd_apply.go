@@ -196,8 +196,18 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 	if len(p.Actions) == 0 || auto {
 		return nil
 	}
+	return g.confirmAs("apply", p)
+}
+
+// confirmAs shows plan p of command verb and asks for "yes" on a terminal;
+// elsewhere it refuses, naming --auto-approve.
+func (g *globals) confirmAs(verb string, p *planner.Plan) error {
 	if !isTerminal(g.stdin) || g.json {
-		return errors.New("apply needs --auto-approve (or a plan saved with 'strata plan -out FILE') when it cannot ask on a terminal")
+		hint := " (or a plan saved with 'strata plan -out FILE')"
+		if verb != "apply" {
+			hint = ""
+		}
+		return fmt.Errorf("%s needs --auto-approve%s when it cannot ask on a terminal", verb, hint)
 	}
 	data, err := p.JSON()
 	if err != nil {
@@ -209,7 +219,7 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 	fmt.Fprint(g.stdout, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
 	line, _ := bufio.NewReader(g.stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
-		return errors.New("apply cancelled; nothing was changed")
+		return fmt.Errorf("%s cancelled; nothing was changed", verb)
 	}
 	return nil
 }
