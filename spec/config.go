@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/rclone/rclone/fs"
 )
 
 // Config is the validated desired state declared by one configuration directory.
@@ -87,9 +88,12 @@ type Destination struct {
 	FileMode os.FileMode
 	// Group is the group (`group`) given what strata writes here, GID its
 	// number on this machine; HasGID says it is set.
-	Group     string
-	GID       int
-	HasGID    bool
+	Group  string
+	GID    int
+	HasGID bool
+	// BwLimit is the rate limit of writes here (`bwlimit`, rclone's
+	// timetable syntax, times in the host's local time); nil means none.
+	BwLimit   fs.BwTimetable
 	DeclRange hcl.Range
 
 	splitRange, transfersRange *hcl.Range // where they were set, for warnings
