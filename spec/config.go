@@ -91,12 +91,21 @@ type Destination struct {
 	Group  string
 	GID    int
 	HasGID bool
-	// BwLimit is the rate limit of writes here (`bwlimit`, rclone's
-	// timetable syntax, times in the host's local time); nil means none.
-	BwLimit   fs.BwTimetable
+	// BwLimit is the rate limit of writes here (`bwlimit`); nil means none.
+	BwLimit   *BwLimit
 	DeclRange hcl.Range
 
 	splitRange, transfersRange *hcl.Range // where they were set, for warnings
+}
+
+// BwLimit is a destination's `bwlimit`: rclone's --bwlimit timetable,
+// its times in the host's local time.
+type BwLimit struct {
+	// Text is the value as written.
+	Text string
+	// Timetable is Text parsed by rclone; LimitAt(t).Bandwidth.Tx is the
+	// rate in bytes per second at t, not positive when unlimited ("off").
+	Timetable fs.BwTimetable
 }
 
 // Encrypt is the `encrypt { password = … }` block of a destination.

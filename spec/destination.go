@@ -75,7 +75,7 @@ func (l *loader) decodeDestinationBlock(b *hcl.Block) *Destination {
 // decodeBwLimit decodes `bwlimit`, rclone's --bwlimit timetable ("512k",
 // "08:00,512k 19:00,10M 23:00,off", "Mon-08:00,1M Sat-00:00,off"), with
 // rclone's own parser; nil when absent or invalid.
-func (l *loader) decodeBwLimit(attr *hcl.Attribute) fs.BwTimetable {
+func (l *loader) decodeBwLimit(attr *hcl.Attribute) *BwLimit {
 	if attr == nil {
 		return nil
 	}
@@ -91,7 +91,7 @@ func (l *loader) decodeBwLimit(attr *hcl.Attribute) fs.BwTimetable {
 				"or a timetable of HH:MM,RATE entries such as \"08:00,512k 19:00,10M 23:00,off\".", s, err), &rng))
 		return nil
 	}
-	return tt
+	return &BwLimit{Text: s, Timetable: tt}
 }
 
 // decodeOptions decodes `options = { key = value, … }` one value at a time,
