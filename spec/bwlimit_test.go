@@ -21,7 +21,9 @@ tier "t" {
 		t.Fatal(diags)
 	}
 	tt := cfg.Destination("d").BwLimit.Timetable
-	at := func(h int) int64 { return int64(tt.LimitAt(time.Date(2026, 11, 21, h, 30, 0, 0, time.Local)).Bandwidth.Tx) }
+	at := func(h int) int64 {
+		return int64(tt.LimitAt(time.Date(2026, 11, 21, h, 30, 0, 0, time.Local)).Bandwidth.Tx)
+	}
 	if len(tt) == 0 || at(9) != 512<<10 || at(20) != 10<<20 || at(23) > 0 || at(7) > 0 {
 		t.Errorf("bwlimit = %v: 09:30 %d, 20:30 %d, 23:30 %d, 07:30 %d", tt, at(9), at(20), at(23), at(7))
 	}
