@@ -20,7 +20,8 @@ type Event struct {
 	Commit string `json:"commit,omitempty"`
 	// Summary is one line a person reads.
 	Summary string `json:"summary"`
-	// App and Tier are set for stale events and their recovery.
+	// App and Tier are set for stale events and their recovery; App for
+	// the heartbeats of one application.
 	App  string `json:"app,omitempty"`
 	Tier string `json:"tier,omitempty"`
 	// Newest is the newest snapshot at App/Tier (stale events).
@@ -29,6 +30,9 @@ type Event struct {
 	Failures []Failure `json:"failures,omitempty"`
 	// Diagnostics are the configuration errors (config_invalid events).
 	Diagnostics []string `json:"diagnostics,omitempty"`
+	// Heartbeat marks the events fired on every run (start, success, and
+	// the failure of that run), not on a change of state.
+	Heartbeat bool `json:"heartbeat,omitempty"`
 }
 
 // Failure is one failed action or listing.

@@ -17,10 +17,13 @@ const Timeout = 30 * time.Second
 func Send(ctx context.Context, blocks []*spec.Notify, ev Event) error {
 	var errs []error
 	for _, n := range blocks {
-		if !n.Wants(ev.Event) {
+		if !hears(n, ev) {
 			continue
 		}
 		for _, ch := range channels(n) {
+			if !delivers(ch.name, ev) {
+				continue
+			}
 			cctx, cancel := context.WithTimeout(ctx, Timeout)
 			if err := ch.send(cctx, ev); err != nil {
 				errs = append(errs, fmt.Errorf("notify %q: %s: %w", n.Name, ch.name, err))
@@ -55,6 +58,9 @@ func channels(n *spec.Notify) []channel {
 	}
 	if n.Email != nil {
 		out = append(out, channel{"email", func(ctx context.Context, ev Event) error { return sendEmail(ctx, n.Email, ev) }})
+	}
+	if n.Ping != nil {
+		out = append(out, channel{"ping", func(ctx context.Context, ev Event) error { return ping(ctx, *n.Ping, ev) }})
 	}
 	return out
 }

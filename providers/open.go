@@ -55,6 +55,7 @@ func Open(ctx context.Context, c Config) (Store, error) {
 		return fail(err)
 	}
 	s.connect = connectTimeout(c.Timeout)
+	s.limit = NewLimiter(c.BwLimit)
 	if info.Name == "local" {
 		if parsed, err := fspath.Parse(c.Remote); err == nil {
 			s.localRoot = parsed.Path

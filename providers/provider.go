@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"time"
+
+	rfs "github.com/rclone/rclone/fs"
 )
 
 // Entry is one object found by a recursive listing.
@@ -108,4 +110,9 @@ type Config struct {
 	// destination root hands its group down).
 	GID    int
 	HasGID bool
+	// BwLimit limits the rate of what is written here (rclone's --bwlimit
+	// timetable; its upload rates apply). Each store has its own limit,
+	// shared by its concurrent writes; a server-side copy moves no data
+	// through strata and is not limited.
+	BwLimit rfs.BwTimetable
 }

@@ -51,6 +51,8 @@ type store struct {
 	// connect bounds the requests that only ask (free space): as long as
 	// connecting may take.
 	connect time.Duration
+	// limit limits the rate of writes (bwlimit); nil when unlimited.
+	limit *Limiter
 }
 
 // with gives ctx the destination's own rclone configuration, if any.
@@ -251,7 +253,7 @@ func (s *store) Write(ctx context.Context, p string, r io.Reader, size int64) (i
 	if err != nil {
 		return 0, s.errorf("write", p, err)
 	}
-	n, err := s.write(ctx, c, r, size)
+	n, err := s.write(ctx, c, s.limit.Reader(ctx, r), size)
 	return n, s.errorf("write", p, err)
 }
 

@@ -160,6 +160,7 @@ type step struct {
 func (l *Loop) Pass(ctx context.Context, why string) Result {
 	p := &pass{why: why, start: time.Now()}
 	l.o.Log.Info("reconciling", "why", why)
+	l.beat(ctx, RunStart(l.base()))
 	p.result = proceed
 	for _, s := range []step{{"load", l.loadStep}, {"list", l.list}, {"plan", l.planStep}, {"apply", l.apply}} {
 		if p.result = s.run(ctx, p); p.result.Kind != Continue {
@@ -230,6 +231,7 @@ func (l *Loop) apply(ctx context.Context, p *pass) Result {
 		return proceed
 	}
 	l.o.Log.Info("applying", "why", p.why, "actions", len(p.plan.Actions))
+	l.beat(ctx, AppStarts(p.plan, l.base()))
 	opts := ApplyOptions{Progress: l.o.UI.Progress,
 		Options: executor.Options{Parallel: l.o.Parallel, Now: l.o.Now, Version: l.o.Version}}
 	rep, err := Apply(ctx, p.survey, p.plan, opts)

@@ -50,6 +50,7 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 // notify fires the notifications of any change of state the pass made.
 func (l *Loop) notify(ctx context.Context, p *pass) Result {
 	l.fire(ctx, l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: p.stale}, l.base()))
+	l.beat(ctx, RunFinish(p.report, p.failures, l.base()))
 	return proceed
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/rclone/rclone/fs"
 )
 
 // Config is the validated desired state declared by one configuration directory.
@@ -91,12 +92,24 @@ type Destination struct {
 	FileMode os.FileMode
 	// Group is the group (`group`) given what strata writes here, GID its
 	// number on this machine; HasGID says it is set.
-	Group     string
-	GID       int
-	HasGID    bool
+	Group  string
+	GID    int
+	HasGID bool
+	// BwLimit is the rate limit of writes here (`bwlimit`); nil means none.
+	BwLimit   *BwLimit
 	DeclRange hcl.Range
 
 	splitRange, transfersRange *hcl.Range // where they were set, for warnings
+}
+
+// BwLimit is a destination's `bwlimit`: rclone's --bwlimit timetable,
+// its times in the host's local time.
+type BwLimit struct {
+	// Text is the value as written.
+	Text string
+	// Timetable is Text parsed by rclone; LimitAt(t).Bandwidth.Tx is the
+	// rate in bytes per second at t, not positive when unlimited ("off").
+	Timetable fs.BwTimetable
 }
 
 // Encrypt is the `encrypt { password = … }` block of a destination.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/rclone/rclone/fs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -22,6 +23,7 @@ var destinationSchema = &hcl.BodySchema{
 		{Name: "timeout"},
 		{Name: "group"},
 		{Name: "mode"},
+		{Name: "bwlimit"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "encrypt"}},
 }
@@ -63,10 +65,33 @@ func (l *loader) decodeDestinationBlock(b *hcl.Block) *Destination {
 	}
 	l.decodeSSHAttrs(d, attrs)
 	l.decodeAccess(d, attrs)
+	d.BwLimit = l.decodeBwLimit(attrs["bwlimit"])
 	if eb := l.singleBlock(content, "encrypt"); eb != nil {
 		d.Encrypt = l.decodeEncryptBlock(eb)
 	}
 	return d
+}
+
+// decodeBwLimit decodes `bwlimit`, rclone's --bwlimit timetable ("512k",
+// "08:00,512k 19:00,10M 23:00,off", "Mon-08:00,1M Sat-00:00,off"), with
+// rclone's own parser; nil when absent or invalid.
+func (l *loader) decodeBwLimit(attr *hcl.Attribute) *BwLimit {
+	if attr == nil {
+		return nil
+	}
+	s, ok := l.attrString(attr)
+	if !ok {
+		return nil
+	}
+	var tt fs.BwTimetable
+	if err := tt.Set(s); err != nil {
+		rng := attr.Expr.Range()
+		l.diags = append(l.diags, errorDiag("Invalid bwlimit",
+			fmt.Sprintf("%q: %v. Write rclone's --bwlimit syntax: a rate such as \"512k\" or \"10M\" (bytes per second), "+
+				"or a timetable of HH:MM,RATE entries such as \"08:00,512k 19:00,10M 23:00,off\".", s, err), &rng))
+		return nil
+	}
+	return &BwLimit{Text: s, Timetable: tt}
 }
 
 // decodeOptions decodes `options = { key = value, … }` one value at a time,

@@ -53,7 +53,36 @@ notify "all" {
 		e.Username.Str != "strata" || e.Password.UnsetEnv != "SMTP_PASSWORD" {
 		t.Errorf("email = %+v", e)
 	}
-	if all := cfg.Notifications[1]; !slices.Equal(all.On, NotifyEvents) {
-		t.Errorf("a block without `on` fires on %v, want every event", all.On)
+	if all := cfg.Notifications[1]; !slices.Equal(all.On, StateEvents) || all.Wants(EventStart) {
+		t.Errorf("a block without `on` fires on %v, want the changes of state", all.On)
+	}
+}
+
+func TestNotifyPing(t *testing.T) {
+	src := minimal + `
+application "docs" {
+  source { paths = ["/docs"] }
+}
+
+notify "hc" {
+  ping = "https://hc-ping.com/0f1e"
+}
+
+notify "hc-docs" {
+  ping        = env("HC_URL")
+  application = application.docs
+  on          = ["start", "success", "failure", "stale"]
+}
+`
+	cfg, diags := loadSrc(t, src, LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	hc, docs := cfg.Notifications[0], cfg.Notifications[1]
+	if hc.Ping == nil || hc.Ping.Str != "https://hc-ping.com/0f1e" || !slices.Equal(hc.On, PingEvents) || hc.Application != "" {
+		t.Errorf("hc = %+v", hc)
+	}
+	if docs.Ping == nil || docs.Ping.UnsetEnv != "HC_URL" || docs.Application != "docs" || !docs.Wants(EventStale) {
+		t.Errorf("hc-docs = %+v", docs)
 	}
 }

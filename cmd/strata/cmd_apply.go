@@ -12,8 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/notify"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/reconcile"
+	"github.com/stratabackup/strata/spec"
 )
 
 type applyOptions struct {
@@ -36,6 +38,11 @@ without a terminal it needs --auto-approve or a saved plan. A saved plan is
 applied at its own time: its new snapshots are named after the time it was
 planned for, and a different --now is refused.
 
+It fires the notify blocks: the heartbeats start and success (a ping: GET
+URL/start, then URL or URL/fail) of the run and of each application it works
+on, failure and stale. A notification not delivered is a warning, never a
+failed apply.
+
 Exit codes: 0 every action succeeded (or nothing to do), 1 an action failed or
 was skipped or the plan was refused, 4 another apply holds a lease,
 130/143 interrupted.`,
@@ -49,12 +56,54 @@ was skipped or the plan was refused, 4 another apply holds a lease,
 }
 
 func runApply(ctx context.Context, g *globals, o applyOptions, args []string) error {
-	s, err := g.takeSurvey(ctx)
+	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
 	}
+	n := g.newNotifier(ctx, cfg)
+	n.send(ctx, reconcile.RunStart(n.base()))
+	run := g.applyConfig(ctx, cfg, n, o, args)
+	if run.rep != nil && run.err == nil {
+		g.notifyApply(ctx, run.s, run.rep, run.planErr, n)
+	}
+	n.send(ctx, reconcile.RunFinish(run.rep, run.failures(), n.base()))
+	for _, w := range n.warnings {
+		g.warnf("%s", w)
+	}
+	return g.finishApply(run)
+}
+
+// applyRun is what one `strata apply` did: its survey (nil when the
+// destinations could not be opened), its report (nil when nothing ran),
+// the error of its plan and the error that stopped it.
+type applyRun struct {
+	s       *survey
+	rep     *executor.Report
+	planErr error
+	err     error
+}
+
+// failures lists what failed in the run, for its heartbeat.
+func (r applyRun) failures() []notify.Failure {
+	var inv *planner.Inventory
+	if r.s != nil {
+		inv = r.s.Inventory
+	}
+	if r.rep == nil && r.err == nil && r.s != nil {
+		return reconcile.Failures(nil, inv, "plan", r.planErr)
+	}
+	return reconcile.Failures(r.rep, inv, "plan", r.planErr, r.err)
+}
+
+// applyConfig surveys, plans (or reads the saved plan), asks, and runs
+// the plan under leases, firing the heartbeats of its applications.
+func (g *globals) applyConfig(ctx context.Context, cfg *spec.Config, n *notifier, o applyOptions, args []string) applyRun {
+	s, err := reconcile.List(ctx, cfg)
+	if err != nil {
+		return applyRun{err: err}
+	}
+	run := applyRun{s: s}
 	var p *planner.Plan
-	var planErr error
 	now := g.clock // a fresh plan's snapshots are named when they are made
 	if len(args) == 1 {
 		p, err = g.savedPlan(s, args[0])
@@ -62,27 +111,45 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 			now = func() time.Time { return p.Now }
 		}
 	} else {
-		p, planErr = g.plan(ctx, s, o.planFlags)
+		p, run.planErr = g.plan(ctx, s, o.planFlags)
 		if p == nil {
-			return planErr
+			run.err, run.planErr = run.planErr, nil
+			return run
 		}
 		err = g.confirm(p, o.autoApprove)
 	}
-	if err != nil {
-		return err
+	if run.err = err; err != nil {
+		return run
 	}
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
 	if len(p.Actions) == 0 {
-		err := errors.Join(planErr, listingFailures(s.Inventory))
+		return run
+	}
+	n.send(ctx, reconcile.AppStarts(p, n.base()))
+	run.rep, run.err = g.execute(ctx, s, p, o.parallel, now)
+	return run
+}
+
+// finishApply prints the outcome of the run and returns its error.
+func (g *globals) finishApply(run applyRun) error {
+	switch {
+	case run.err != nil:
+		return run.err
+	case run.rep == nil:
+		err := errors.Join(run.planErr, listingFailures(run.s.Inventory))
 		g.printNothingToDo(err != nil)
 		return err
 	}
-	rep, err := g.execute(ctx, s, p, o.parallel, now)
-	if err != nil {
-		return err
+	return errors.Join(g.reportApply(run.rep), run.planErr, listingFailures(run.s.Inventory))
+}
+
+// newNotifier is the notifier of one apply over cfg's notify blocks.
+func (g *globals) newNotifier(ctx context.Context, cfg *spec.Config) *notifier {
+	commit := ""
+	if len(cfg.Notifications) > 0 {
+		commit = reconcile.GitCommit(ctx, cfg.Dir)
 	}
-	g.notifyApply(ctx, s, rep, planErr)
-	return errors.Join(g.reportApply(rep), planErr, listingFailures(s.Inventory))
+	return &notifier{blocks: cfg.Notifications, base: func() notify.Event { return notify.Base(g.clock(), cfg.Dir, commit) }}
 }
 
 // printNothingToDo says that apply had no action to run. "No changes" is
@@ -129,8 +196,18 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 	if len(p.Actions) == 0 || auto {
 		return nil
 	}
+	return g.confirmAs("apply", p)
+}
+
+// confirmAs shows plan p of command verb and asks for "yes" on a terminal;
+// elsewhere it refuses, naming --auto-approve.
+func (g *globals) confirmAs(verb string, p *planner.Plan) error {
 	if !isTerminal(g.stdin) || g.json {
-		return errors.New("apply needs --auto-approve (or a plan saved with 'strata plan -out FILE') when it cannot ask on a terminal")
+		hint := " (or a plan saved with 'strata plan -out FILE')"
+		if verb != "apply" {
+			hint = ""
+		}
+		return fmt.Errorf("%s needs --auto-approve%s when it cannot ask on a terminal", verb, hint)
 	}
 	data, err := p.JSON()
 	if err != nil {
@@ -142,7 +219,7 @@ func (g *globals) confirm(p *planner.Plan, auto bool) error {
 	fmt.Fprint(g.stdout, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
 	line, _ := bufio.NewReader(g.stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
-		return errors.New("apply cancelled; nothing was changed")
+		return fmt.Errorf("%s cancelled; nothing was changed", verb)
 	}
 	return nil
 }

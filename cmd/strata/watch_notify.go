@@ -19,11 +19,11 @@ func wantsStale(cfg *spec.Config) bool {
 	return false
 }
 
-// notifyApply fires the notifications of one `strata apply`: failure when an
-// action, a listing or the plan failed, stale when an application is still
-// behind its schedule afterwards. A single apply has no earlier state, so it
-// never fires recovered; `strata watch` does.
-func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Report, planErr error) {
+// notifyApply fires the state notifications of one `strata apply` through
+// n: failure when an action, a listing or the plan failed, stale when an
+// application is still behind its schedule afterwards. A single apply has
+// no earlier state, so it never fires recovered; `strata watch` does.
+func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Report, planErr error, n *notifier) {
 	if len(s.Config.Notifications) == 0 || ctx.Err() != nil {
 		return
 	}
@@ -34,8 +34,5 @@ func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Repo
 		o.Stale = reconcile.Stale(after.Config, after.Inventory, g.clock())
 	}
 	var t notify.Tracker
-	base := notify.Base(g.clock(), s.Config.Dir, reconcile.GitCommit(ctx, s.Config.Dir))
-	if err := notify.SendAll(ctx, s.Config.Notifications, t.Run(o, base)); err != nil {
-		g.logger.Warn("a notification was not delivered", "err", err)
-	}
+	n.send(ctx, t.Run(o, n.base()))
 }

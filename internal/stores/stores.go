@@ -48,6 +48,9 @@ func ProviderConfig(d *spec.Destination) (providers.Config, error) {
 	c := providers.Config{Name: d.Name, Remote: remote, Options: map[string]string{},
 		KnownHostsFile: d.KnownHosts, InsecureSkipHostKey: d.InsecureSkipHostKey, Timeout: d.Timeout,
 		FileMode: d.FileMode, GID: d.GID, HasGID: d.HasGID}
+	if d.BwLimit != nil {
+		c.BwLimit = d.BwLimit.Timetable
+	}
 	for _, k := range sortedKeys(d.Options) {
 		if c.Options[k], err = resolve(d.Name, "option "+k, d.Options[k]); err != nil {
 			return providers.Config{}, err

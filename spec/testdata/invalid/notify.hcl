@@ -40,3 +40,12 @@ notify "emptycmd" {
 notify "badsmtp" { # ERROR: Duplicate notify "badsmtp"
   command = ["true"]
 }
+
+notify "badping" {
+  ping = "hc-ping.com/uuid" # ERROR: Invalid ping URL
+}
+
+notify "badapp" {
+  ping        = "https://hc-ping.com/uuid"
+  application = application.nope # ERROR: Reference to undeclared application
+}

@@ -27,3 +27,8 @@ application "a" {
     timeout = "10x" # ERROR: Invalid duration
   }
 }
+
+destination "slow" {
+  remote  = "/slow"
+  bwlimit = "08:00,512k 25:00,off" # ERROR: Invalid bwlimit
+}
