@@ -32,7 +32,9 @@ type quietUI struct{}
 
 func (quietUI) Diagnostics(map[string]*hcl.File, hcl.Diagnostics) {}
 func (quietUI) DiagnosticsJSON(hcl.Diagnostics) any               { return nil }
-func (quietUI) Progress(int) (func(executor.Event), func())       { return func(executor.Event) {}, func() {} }
+func (quietUI) Progress(int) (func(executor.Event), func()) {
+	return func(executor.Event) {}, func() {}
+}
 
 // newLoop starts (loads, without running) a loop over one application
 // snapshotting into a local directory.
