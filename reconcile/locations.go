@@ -65,7 +65,7 @@ func unlisted(cfg *spec.Config, err error) *planner.Inventory {
 	inv := &planner.Inventory{Failed: map[string]string{}}
 	for _, t := range cfg.Tiers {
 		for _, d := range t.Destinations {
-			inv.Failed[d.Name] = "not listed: the destinations could not be opened: " + err.Error()
+			inv.Failed[d.Name] = "the destinations could not be opened: " + err.Error()
 		}
 	}
 	return inv

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stratabackup/strata/executor"
@@ -140,14 +141,16 @@ func (l *Loop) finishRequest(p *pass) {
 	case p.verified != nil:
 		result = p.verified.String()
 	case p.req.Kind == RequestSnapshot:
-		result = snapshotOutcome(p, p.req.App)
+		if result = snapshotOutcome(p, p.req.App); result == "" {
+			state, result = "failed", "no snapshot was made"+planWarning(p, p.req.App)
+		}
 	}
 	l.status.update(func() {
 		p.req.State, p.req.Result, p.req.Finished = state, result, timePtr(time.Now())
 	})
 }
 
-// snapshotOutcome says which snapshot the pass made of app.
+// snapshotOutcome says which snapshot the pass made of app ("" if none).
 func snapshotOutcome(p *pass, app string) string {
 	if p.report != nil {
 		for _, r := range p.report.Results {
@@ -156,7 +159,21 @@ func snapshotOutcome(p *pass, app string) string {
 			}
 		}
 	}
-	return "no snapshot was made"
+	return ""
+}
+
+// planWarning is the first warning of the pass's plan that names app, as
+// ": warning", or "".
+func planWarning(p *pass, app string) string {
+	if p.plan == nil {
+		return ""
+	}
+	for _, w := range p.plan.Warnings {
+		if strings.Contains(w, app) {
+			return ": " + w
+		}
+	}
+	return ""
 }
 
 // VerifyOutcome counts what a Verify found.

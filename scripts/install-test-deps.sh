@@ -12,6 +12,8 @@ command -v tar >/dev/null 2>&1 || need+=(tar)
 # The SFTP test server: OpenSSH's sshd, run by the tests as a plain process.
 { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+# The status page's browser test: headless Chromium driven by chromedp.
+{ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

@@ -187,9 +187,17 @@ func progressText(a reconcile.ActionProgress) string {
 		s += ", " + executor.HumanBytes(int64(a.BytesPerSecond)) + "/s"
 	}
 	if a.ETASeconds > 0 && a.State == "running" {
-		s += ", " + humanDuration(time.Duration(a.ETASeconds*float64(time.Second))) + " left"
+		s += ", " + eta(a.ETASeconds) + " left"
 	}
 	return s
+}
+
+// eta is the time left: "0.4s", "12s", "5m".
+func eta(secs float64) string {
+	if secs < 10 {
+		return fmt.Sprintf("%.1fs", secs)
+	}
+	return humanDuration(time.Duration(secs * float64(time.Second)))
 }
 
 // newAppView is the detail of application name; nil when there is none.
