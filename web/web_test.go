@@ -248,3 +248,19 @@ func TestEventsStreamTheLiveFragments(t *testing.T) {
 		t.Errorf("not an SSE data line: %.100s", msg)
 	}
 }
+
+func TestApplicationPage(t *testing.T) {
+	l := newLoop(t)
+	if r := l.Pass(context.Background(), "test"); r.Kind != reconcile.Continue {
+		t.Fatalf("pass = %+v", r)
+	}
+	srv := newServer(t, l, false, GuardOptions{Loopback: true})
+	c := &http.Client{Timeout: 10 * time.Second}
+	code, body := get(t, c, srv.URL+"/app/web")
+	if code != 200 || !strings.Contains(body, "<h1>web</h1>") || !strings.Contains(body, `<td class="cell ok">ok</td>`) {
+		t.Errorf("GET /app/web = %d:\n%s", code, body)
+	}
+	if code, _ := get(t, c, srv.URL+"/app/nosuch"); code != http.StatusNotFound {
+		t.Errorf("GET /app/nosuch = %d, want 404", code)
+	}
+}
