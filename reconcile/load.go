@@ -48,6 +48,7 @@ func (l *Loop) reload(ctx context.Context) bool {
 func (l *Loop) configInvalid(ctx context.Context, diags hcl.Diagnostics) {
 	l.status.update(func() {
 		l.status.Config.Valid, l.status.Config.Diagnostics = false, l.o.UI.DiagnosticsJSON(diags)
+		l.status.Config.Errors = errorLines(diags)
 	})
 	if l.cfg == nil {
 		return // at start: the caller stops

@@ -58,3 +58,15 @@ func locationOf(app string, loc planner.Location, inv *planner.Inventory) Locati
 	}
 	return r
 }
+
+// unlisted is the inventory of a pass that could not list at all (a
+// destination that cannot be opened): every destination failed, with err.
+func unlisted(cfg *spec.Config, err error) *planner.Inventory {
+	inv := &planner.Inventory{Failed: map[string]string{}}
+	for _, t := range cfg.Tiers {
+		for _, d := range t.Destinations {
+			inv.Failed[d.Name] = "the destinations could not be opened: " + err.Error()
+		}
+	}
+	return inv
+}

@@ -77,6 +77,10 @@ type Loop struct {
 	tracker notify.Tracker
 	status  *Status
 	metrics *Metrics
+	// requests wait here for the sleep step; nextReq numbers them.
+	requests chan *RequestStatus
+	nextReq  int
+	req      *RequestStatus // the request the next pass serves
 }
 
 // New returns a Loop; Start loads its configuration.
@@ -84,7 +88,7 @@ func New(o Options) *Loop {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Loop{o: o, status: newStatus(), metrics: newMetrics()}
+	return &Loop{o: o, status: newStatus(), metrics: newMetrics(), requests: make(chan *RequestStatus, MaxQueued)}
 }
 
 // Status is the loop's state, for /status.
@@ -144,6 +148,8 @@ type pass struct {
 	failures   []notify.Failure
 	stale      []notify.Stale
 	result     Result
+	req        *RequestStatus // the request the pass serves, if any
+	verified   *VerifyOutcome // what a requested verification found
 }
 
 // step is one step of a pass.
@@ -158,11 +164,15 @@ type step struct {
 // NextWake). The result is the pass's: the first result that is not
 // Continue, else Requeue when anything failed (a listing, an action).
 func (l *Loop) Pass(ctx context.Context, why string) Result {
-	p := &pass{why: why, start: time.Now()}
+	p := &pass{why: why, start: time.Now(), req: l.req}
+	l.req = nil
 	l.o.Log.Info("reconciling", "why", why)
 	l.beat(ctx, RunStart(l.base()))
+	l.status.beginPass(why, p.req)
+	defer l.status.endPass()
 	p.result = proceed
-	for _, s := range []step{{"load", l.loadStep}, {"list", l.list}, {"plan", l.planStep}, {"apply", l.apply}} {
+	for _, s := range []step{{"load", l.loadStep}, {"list", l.list}, {"plan", l.planStep}, {"apply", l.apply}, {"verify", l.verifyStep}} {
+		l.status.setStep(s.name, "")
 		if p.result = s.run(ctx, p); p.result.Kind != Continue {
 			break
 		}
@@ -170,6 +180,7 @@ func (l *Loop) Pass(ctx context.Context, why string) Result {
 	if ctx.Err() != nil {
 		return Result{Kind: Stop, Step: p.result.Step, Reason: "stopped", Err: ctx.Err()} // no verdict on a cancelled pass
 	}
+	l.status.setStep("record", "")
 	p.end = time.Now()
 	p.failures = l.failures(p)
 	if p.result.Kind == Continue && len(p.failures) > 0 {
@@ -178,6 +189,7 @@ func (l *Loop) Pass(ctx context.Context, why string) Result {
 	for _, s := range []step{{"record", l.record}, {"notify", l.notify}} {
 		s.run(ctx, p)
 	}
+	l.finishRequest(p)
 	return p.result
 }
 
@@ -215,7 +227,7 @@ func (l *Loop) list(ctx context.Context, p *pass) Result {
 
 // planStep makes the plan, as `strata apply` does with no flags.
 func (l *Loop) planStep(ctx context.Context, p *pass) Result {
-	plan, err := Plan(ctx, p.survey, l.o.Now(), planner.Options{})
+	plan, err := Plan(ctx, p.survey, l.o.Now(), p.planOptions())
 	if plan == nil {
 		return failedStep("plan", err, ctx.Err() != nil)
 	}
@@ -232,7 +244,7 @@ func (l *Loop) apply(ctx context.Context, p *pass) Result {
 	}
 	l.o.Log.Info("applying", "why", p.why, "actions", len(p.plan.Actions))
 	l.beat(ctx, AppStarts(p.plan, l.base()))
-	opts := ApplyOptions{Progress: l.o.UI.Progress,
+	opts := ApplyOptions{Progress: l.progress,
 		Options: executor.Options{Parallel: l.o.Parallel, Now: l.o.Now, Version: l.o.Version}}
 	rep, err := Apply(ctx, p.survey, p.plan, opts)
 	if err != nil {
@@ -266,6 +278,9 @@ func (l *Loop) sleep(ctx context.Context, changes <-chan struct{}, pulls <-chan 
 			if why := l.pull(ctx); why != "" {
 				return why
 			}
+		case r := <-l.requests:
+			l.req = r
+			return "requested: " + r.String()
 		}
 	}
 }

@@ -236,6 +236,12 @@ func TestMissingSecretStalls(t *testing.T) {
 	if !strings.HasPrefix(l.NextWake().Reason, "stalled until the configuration changes") {
 		t.Fatalf("wake = %+v, want the periodic reconcile", l.NextWake())
 	}
+	// The status still lists the application, each location saying why
+	// nothing is known of it (the status page's matrix shows it red).
+	if apps := l.Status().Apps; len(apps) != 1 || len(apps[0].Locations) != 1 ||
+		!strings.Contains(apps[0].Locations[0].Error, "STRATA_TEST_UNSET_REMOTE") {
+		t.Errorf("status apps after a failed open = %+v, want web's location with the error", apps)
+	}
 }
 
 // TestCancelledPassStops holds that a pass whose context is cancelled ends

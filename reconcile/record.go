@@ -30,6 +30,9 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 		l.metrics.observeStored(rows)
 		p.stale = Stale(l.cfg, s.Inventory, p.end)
 		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
+	} else if p.result.Err != nil && l.cfg != nil {
+		inv := unlisted(l.cfg, p.result.Err)
+		apps = appStatuses(l.cfg, inv, Locations(inv, l.cfg.Applications), nil, p.end)
 	}
 	l.wake = l.floor(l.wakeAfter(p.survey, p.end))
 	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)

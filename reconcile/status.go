@@ -1,10 +1,13 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/stratabackup/strata/notify"
 	"github.com/stratabackup/strata/planner"
@@ -25,6 +28,11 @@ type Status struct {
 	LastFailure *time.Time   `json:"last_failure"`
 	Reconciles  int          `json:"reconciles"`
 	Pull        *PullStatus  `json:"pull,omitempty"`
+	// Now is the pass in progress, nil while the loop sleeps.
+	Now *NowStatus `json:"now"`
+	// Requests are the latest requests (Loop.Request), oldest first.
+	Requests []*RequestStatus `json:"requests,omitempty"`
+	subs     map[chan struct{}]struct{}
 }
 
 // ConfigStatus is the state of the configuration: the one running and the
@@ -38,6 +46,8 @@ type ConfigStatus struct {
 	LoadedAt     time.Time `json:"loaded_at"`
 	Commit       string    `json:"commit,omitempty"`
 	Applications []string  `json:"applications"`
+	// Errors are the error diagnostics of the last load, one line each.
+	Errors []string `json:"errors,omitempty"`
 }
 
 // PlanStatus is the last plan made.
@@ -46,6 +56,8 @@ type PlanStatus struct {
 	Summary  planner.Summary  `json:"summary"`
 	Actions  []PlanActionInfo `json:"actions"`
 	Warnings []string         `json:"warnings,omitempty"`
+	// Text is the plan as `strata plan` renders it, without colors.
+	Text string `json:"text"`
 }
 
 // PlanActionInfo is one action of the last plan.
@@ -113,6 +125,7 @@ func (st *Status) update(f func()) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	f()
+	st.broadcast()
 }
 
 func newPlanStatus(p *planner.Plan) *PlanStatus {
@@ -120,6 +133,7 @@ func newPlanStatus(p *planner.Plan) *PlanStatus {
 	for _, a := range p.Actions {
 		ps.Actions = append(ps.Actions, PlanActionInfo{Key: a.Key, Action: a.Kind.String(), App: a.App, Reason: a.Reason})
 	}
+	ps.Text = planText(p)
 	return ps
 }
 
@@ -158,4 +172,27 @@ func timePtr(t time.Time) *time.Time {
 	}
 	t = t.UTC()
 	return &t
+}
+
+// planText is p as `strata plan` renders it, without colors ("" if it
+// cannot be rendered).
+func planText(p *planner.Plan) string {
+	b, err := p.JSON()
+	if err != nil {
+		return ""
+	}
+	var buf bytes.Buffer
+	if planner.RenderJSON(&buf, b, planner.RenderOptions{}) != nil {
+		return ""
+	}
+	return buf.String()
+}
+
+// errorLines are the error diagnostics of diags, one line each.
+func errorLines(diags hcl.Diagnostics) []string {
+	var out []string
+	for _, d := range diags.Errs() {
+		out = append(out, d.Error())
+	}
+	return out
 }

@@ -6,17 +6,16 @@ set -euo pipefail
 need=()
 command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
 command -v git >/dev/null 2>&1 || need+=(git)
-# The format 2 recipe test restores with plain awk, xargs, cat, zstd and tar.
-command -v zstd >/dev/null 2>&1 || need+=(zstd)
-command -v tar >/dev/null 2>&1 || need+=(tar)
 # The SFTP test server: OpenSSH's sshd, run by the tests as a plain process.
 { [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; } || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 # The fidelity tests read strata's archives back with GNU tar and bsdtar;
-# the README's recipes use zstd.
+# the README's recipes (format 2: awk, xargs, cat, zstd, tar) use zstd.
 command -v tar >/dev/null 2>&1 || need+=(tar)
 command -v bsdtar >/dev/null 2>&1 || need+=(libarchive-tools)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+# The status page's browser test: headless Chromium driven by chromedp.
+{ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

@@ -14,6 +14,7 @@ import (
 	"github.com/stratabackup/strata/executor"
 
 	"github.com/stratabackup/strata/reconcile"
+	"github.com/stratabackup/strata/web"
 )
 
 type watchOptions struct {
@@ -22,6 +23,8 @@ type watchOptions struct {
 	pull     time.Duration
 	parallel int
 	debounce time.Duration
+	webAuth  string
+	actions  bool
 }
 
 // errStopped is how watch says it stopped on SIGINT/SIGTERM as asked: exit 0.
@@ -42,8 +45,11 @@ and the last valid configuration keeps running. With --pull, when the
 configuration directory is in a git work tree, it runs 'git pull --ff-only'
 that often and reconciles the new commit.
 
-It serves /metrics (Prometheus), /healthz and /status (JSON) on --listen, a
-loopback address by default, and fires the notify blocks of the
+It serves a status page at / (what is stored where, what runs now, live),
+/metrics (Prometheus), /healthz and /status (JSON) on --listen, a loopback
+address by default; any other address needs --web-auth FILE, lines
+NAME:BCRYPT-HASH as 'htpasswd -nB NAME' writes them. --web-actions adds
+buttons to the page: snapshot now, verify now, apply the current plan. It fires the notify blocks of the
 configuration when the state changes (failure, recovered, stale,
 config_invalid).
 
@@ -61,6 +67,8 @@ another error.`,
 	f.DurationVar(&o.pull, "pull", 0, "run 'git pull --ff-only' in the configuration's work tree this often (0: never)")
 	f.IntVar(&o.parallel, "parallelism", 4, "run at most `N` actions at once")
 	f.DurationVar(&o.debounce, "debounce", 500*time.Millisecond, "wait this long after the last change of a burst of edits before reloading")
+	f.StringVar(&o.webAuth, "web-auth", "", "require a login from the users of `FILE` (NAME:BCRYPT-HASH lines); needed when --listen is not a loopback address")
+	f.BoolVar(&o.actions, "web-actions", false, "let the status page queue requests: snapshot now, verify now, apply the current plan")
 	return cmd
 }
 
@@ -81,7 +89,7 @@ func runWatch(ctx context.Context, g *globals, o watchOptions) error {
 	if err := l.Start(ctx); err != nil {
 		return failed(exitError)
 	}
-	stopHTTP, err := g.serve(o.listen, l)
+	stopHTTP, err := g.serve(o, l)
 	if err != nil {
 		return err
 	}
@@ -105,29 +113,75 @@ func (u watchUI) DiagnosticsJSON(diags hcl.Diagnostics) any { return jsonDiagnos
 
 func (u watchUI) Progress(n int) (func(executor.Event), func()) { return u.g.progress(n) }
 
-// serve starts the HTTP server over the loop's status and metrics; the
-// returned function stops it.
-func (g *globals) serve(addr string, l *reconcile.Loop) (func(), error) {
-	if addr == "" {
+// serve starts the HTTP server over the loop's status page, status and
+// metrics; the returned function stops it. Beyond loopback it requires a
+// login (--web-auth) for everything but /healthz.
+func (g *globals) serve(o watchOptions, l *reconcile.Loop) (func(), error) {
+	if o.listen == "" {
 		return func() {}, nil
 	}
-	ln, err := net.Listen("tcp", addr)
+	var users *web.Users
+	if o.webAuth != "" {
+		var err error
+		if users, err = web.LoadUsers(o.webAuth); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		return nil, fmt.Errorf("--listen %s: %v; choose a free address with --listen HOST:PORT", addr, err)
+		return nil, fmt.Errorf("--listen %s: %v; choose a free address with --listen HOST:PORT", o.listen, err)
 	}
-	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-		g.logger.Warn("serving metrics and status beyond this host; anyone who can reach it sees the backup state", "addr", ln.Addr())
+	loopback := ln.Addr().(*net.TCPAddr).IP.IsLoopback()
+	if !loopback && users == nil {
+		ln.Close()
+		return nil, fmt.Errorf("--listen %s is not a loopback address: anyone who reaches it would see the backup state; "+
+			"give --web-auth FILE with lines NAME:BCRYPT-HASH ('htpasswd -nB NAME' writes one), or listen on 127.0.0.1", o.listen)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", l.Metrics().Handler())
-	mux.Handle("/status", l.Status())
-	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	handler, err := watchHandler(l, o, web.GuardOptions{Users: users, Loopback: loopback})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	base, cancel := context.WithCancel(context.Background())
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
 	go func() { _ = srv.Serve(ln) }()
 	g.logger.Info(fmt.Sprintf("serving /metrics, /healthz and /status on http://%s", ln.Addr()))
+	g.logger.Info(fmt.Sprintf("status page on http://%s/", ln.Addr()), "login", loginNote(users, o.webAuth), "actions", actionsNote(o.actions))
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
+		cancel() // ends the event streams, which never go idle
+		ctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// watchHandler is the mux of watch: the page, /status and /metrics behind
+// the guard, /healthz open.
+func watchHandler(l *reconcile.Loop, o watchOptions, guard web.GuardOptions) (http.Handler, error) {
+	page, err := web.New(web.Options{Loop: l, Actions: o.actions})
+	if err != nil {
+		return nil, err
+	}
+	inner := http.NewServeMux()
+	page.Register(inner)
+	inner.Handle("/metrics", l.Metrics().Handler())
+	inner.Handle("/status", l.Status())
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
+	mux.Handle("/", web.Guard(inner, guard))
+	return mux, nil
+}
+
+func loginNote(users *web.Users, file string) string {
+	if users == nil {
+		return "none (loopback only)"
+	}
+	return fmt.Sprintf("required: %d user(s) of %s", users.Len(), file)
+}
+
+func actionsNote(on bool) string {
+	if on {
+		return "on (--web-actions): snapshot now, verify now, apply"
+	}
+	return "off (read only; --web-actions turns them on)"
 }
