@@ -27,8 +27,9 @@ const (
 	FaultBeforePurge        = "before-purge"         // a purge is about to delete a copy
 	FaultBeforeVerifyRecord = "before-verify-record" // a copy is checked, its mark not yet written
 	FaultAfterLease         = "after-lease"          // the leases are taken, no action has started
+	FaultBeforeGCDelete     = "before-gc-delete"     // gc is about to delete one unreferenced chunk
 )
 
 // FaultSteps lists every step boundary, for tests and documentation.
 var FaultSteps = []string{FaultAfterPiece, FaultBeforeManifest, FaultAfterManifest,
-	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease}
+	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease, FaultBeforeGCDelete}

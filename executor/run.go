@@ -41,7 +41,9 @@ type Result struct {
 	Snapshot string         `json:"snapshot,omitempty"` // the ID the action worked on
 	Bytes    int64          `json:"bytes,omitempty"`
 	Detail   string         `json:"detail,omitempty"`
-	Duration time.Duration  `json:"-"`
+	// GC is what a gc action found and did (gc only).
+	GC       *GCResult     `json:"gc,omitempty"`
+	Duration time.Duration `json:"-"`
 	// expected is the bytes the action is expected to move (see Event.Total).
 	expected int64
 }
@@ -317,6 +319,8 @@ func (e *Executor) dispatch(ctx context.Context, res *Result) error {
 		return e.purge(ctx, res)
 	case planner.Cleanup:
 		return e.cleanup(ctx, res)
+	case planner.GC:
+		return e.gc(ctx, res)
 	}
 	return fmt.Errorf("unknown action %v", res.Action.Kind)
 }

@@ -18,11 +18,12 @@ const (
 	Verify                         // re-read a copy and check its digests
 	Purge                          // delete a copy outside retention
 	Cleanup                        // delete an incomplete snapshot or temp files
+	GC                             // delete the chunks nothing references at a destination
 )
 
 var kindNames = map[ActionKind]string{
 	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
-	Verify: "verify", Purge: "purge", Cleanup: "cleanup",
+	Verify: "verify", Purge: "purge", Cleanup: "cleanup", GC: "gc",
 }
 
 func (k ActionKind) String() string {
@@ -68,6 +69,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	verify    the copy            nil                 ID or ""
 //	purge     the copy            nil                 ID
 //	cleanup   the location        nil                 ID of the incomplete dir, or ""
+//	gc        {"", destination}   nil                 "" (GC holds its parameters)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`
@@ -89,6 +91,8 @@ type Action struct {
 	// Input is what a snapshot action archives, resolved from the
 	// configuration (snapshot only).
 	Input *SnapshotInput `json:"input,omitempty"`
+	// GC is what a gc action deletes and when (gc only).
+	GC *GCParams `json:"gc,omitempty"`
 	// Paths lists extra objects (cleanup of temporary files).
 	Paths     []string `json:"paths,omitempty"`
 	Bytes     int64    `json:"bytes,omitempty"`

@@ -182,6 +182,8 @@ func describe(r *executor.Result) string {
 	switch {
 	case a.Source != nil:
 		return fmt.Sprintf("%s %s %s %s -> %s", a.Kind, a.App, id, a.Source, a.Location)
+	case a.Kind == planner.GC:
+		return fmt.Sprintf("gc at %s", a.Location.Destination)
 	case a.App == "":
 		return fmt.Sprintf("%s at %s", a.Kind, a.Location)
 	}
