@@ -126,7 +126,7 @@ func BuildGCPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts GCOptions
 		}
 		reason := "asked for by strata gc"
 		if opts.DryRun {
-			reason += " (dry run: deletes nothing)"
+			reason += "; dry run: deletes nothing"
 		}
 		b.addGC(d, i, &GCParams{Grace: gcGrace(cfg), Rule: GCRule, DryRun: opts.DryRun}, reason)
 	}
