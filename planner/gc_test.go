@@ -127,7 +127,7 @@ func TestGCRender(t *testing.T) {
 	if err := RenderJSON(&out, b, RenderOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"  - gc        local    (after 1 purge)\n", "Plan: 1 snapshot, 2 transfers, 2 purges, 2 verifies, 2 gc.\n"} {
+	for _, want := range []string{"  - gc        local  (after 1 purge)\n", "Plan: 1 snapshot, 2 transfers, 2 purges, 2 verifies, 2 gc.\n"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in\n%s", want, out.String())
 		}

@@ -76,7 +76,9 @@ func (r *renderer) actions(actions []Action) {
 	}
 	width := 0
 	for _, a := range actions {
-		width = max(width, len(column(a)))
+		if a.Kind != GC {
+			width = max(width, len(a.App)) // a gc's destination does not widen the column
+		}
 	}
 	r.line("strata will perform the following actions:")
 	r.line("")
