@@ -28,8 +28,9 @@ const (
 	FaultBeforeVerifyRecord = "before-verify-record" // a copy is checked, its mark not yet written
 	FaultAfterLease         = "after-lease"          // the leases are taken, no action has started
 	FaultDuringMove         = "during-move"          // a move re-homed one snapshot directory (or one object of it), not the rest
+	FaultBeforeGCDelete     = "before-gc-delete"     // gc is about to delete one unreferenced chunk
 )
 
 // FaultSteps lists every step boundary, for tests and documentation.
 var FaultSteps = []string{FaultAfterPiece, FaultBeforeManifest, FaultAfterManifest,
-	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease, FaultDuringMove}
+	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease, FaultDuringMove, FaultBeforeGCDelete}

@@ -42,7 +42,9 @@ type Result struct {
 	Bytes    int64          `json:"bytes,omitempty"`
 	Detail   string         `json:"detail,omitempty"`
 	// Warnings of a snapshot: what it left out or kept imperfectly, by path.
-	Warnings []string      `json:"warnings,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	// GC is what a gc action found and did (gc only).
+	GC       *GCResult     `json:"gc,omitempty"`
 	Duration time.Duration `json:"-"`
 	// expected is the bytes the action is expected to move (see Event.Total).
 	expected int64
@@ -321,6 +323,8 @@ func (e *Executor) dispatch(ctx context.Context, res *Result) error {
 		return e.cleanup(ctx, res)
 	case planner.Move:
 		return e.move(ctx, res)
+	case planner.GC:
+		return e.gc(ctx, res)
 	}
 	return fmt.Errorf("unknown action %v", res.Action.Kind)
 }

@@ -33,7 +33,8 @@ func TestFutureSnapshotDoesNotSatisfySchedule(t *testing.T) {
 		"verify:hydro:remote/backup1:2026-11-14T02:00:00Z",
 		"verify:hydro:remote/backup1:new",
 		"transfer:hydro:offsite/offsite:new",
-		"purge:hydro:offsite/offsite:2026-11-20T02:00:00Z")
+		"purge:hydro:offsite/offsite:2026-11-20T02:00:00Z",
+		"gc:local", "gc:offsite")
 	reason := action(t, p, "snapshot:hydro:local/local:new").Reason
 	if !strings.Contains(reason, `schedule "0 2 * * *" ticked at 2026-11-21T02:00:00Z; newest snapshot is 2026-11-20T02:00:00Z`) ||
 		!strings.Contains(reason, "2099-01-01T00:00:00Z, dated in the future, does not count") {
@@ -108,5 +109,6 @@ func TestFutureSnapshotDoesNotPushRetention(t *testing.T) {
 	wantKeys(t, p,
 		"purge:hydro:local/local:2026-11-15T02:00:00Z",
 		"purge:hydro:local/local:2026-11-16T02:00:00Z",
-		"purge:hydro:local/local:2026-11-17T02:00:00Z")
+		"purge:hydro:local/local:2026-11-17T02:00:00Z",
+		"gc:local")
 }

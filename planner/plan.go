@@ -19,6 +19,7 @@ const (
 	Purge                          // delete a copy outside retention
 	Cleanup                        // delete an incomplete snapshot or temp files
 	Move                           // re-home snapshots under an application's new path (moved block)
+	GC                             // delete the chunks nothing references at a destination
 )
 
 // kindRank is the position of a kind in a plan's order: moves first, since
@@ -32,7 +33,7 @@ func kindRank(k ActionKind) int {
 
 var kindNames = map[ActionKind]string{
 	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
-	Verify: "verify", Purge: "purge", Cleanup: "cleanup", Move: "move",
+	Verify: "verify", Purge: "purge", Cleanup: "cleanup", Move: "move", GC: "gc",
 }
 
 func (k ActionKind) String() string {
@@ -79,6 +80,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	purge     the copy            nil                 ID
 //	cleanup   the location        nil                 ID of the incomplete dir, or ""
 //	move      the location        nil                 "" (Moves lists the snapshot directories)
+//	gc        {"", destination}   nil                 "" (GC holds its parameters)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`
@@ -100,6 +102,8 @@ type Action struct {
 	// Input is what a snapshot action archives, resolved from the
 	// configuration (snapshot only).
 	Input *SnapshotInput `json:"input,omitempty"`
+	// GC is what a gc action deletes and when (gc only).
+	GC *GCParams `json:"gc,omitempty"`
 	// Paths lists extra objects (cleanup of temporary files).
 	Paths []string `json:"paths,omitempty"`
 	// Moves are the snapshot directories a move re-homes, newest first:

@@ -105,7 +105,8 @@ func TestNextDay(t *testing.T) {
 		"verify:hydro:remote/backup1:2026-11-14T02:00:00Z",
 		"verify:hydro:remote/backup1:new",
 		"transfer:hydro:offsite/offsite:new",
-		"purge:hydro:offsite/offsite:2026-11-20T02:00:00Z")
+		"purge:hydro:offsite/offsite:2026-11-20T02:00:00Z",
+		"gc:local", "gc:offsite")
 	wantDeps(t, p, "purge:hydro:local/local:2026-11-14T02:00:00Z", "snapshot:hydro:local/local:new")
 	// The only copy at offsite goes only once its replacement is there.
 	wantDeps(t, p, "purge:hydro:offsite/offsite:2026-11-20T02:00:00Z", "transfer:hydro:offsite/offsite:new")

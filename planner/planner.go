@@ -110,7 +110,7 @@ func orphanPrefix(o Orphan) string {
 // finish sorts the actions and assembles the plan and its error.
 func (b *builder) finish() (*Plan, error) {
 	slices.SortFunc(b.actions, func(x, y ordered) int {
-		return cmp.Or(cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)),
+		return cmp.Or(cmp.Compare(gcLast(x.Kind), gcLast(y.Kind)), cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)),
 			cmp.Compare(x.dest, y.dest), cmp.Compare(x.sec, y.sec), cmp.Compare(x.Key, y.Key))
 	})
 	p := &Plan{
@@ -152,7 +152,7 @@ func (b *builder) err() error {
 
 func summarize(actions []Action) Summary {
 	s := Summary{}
-	for k := Snapshot; k <= Move; k++ {
+	for k := Snapshot; k <= GC; k++ {
 		s[k.String()] = 0
 	}
 	for _, a := range actions {

@@ -80,10 +80,11 @@ func recordFree(inv *Inventory, l *Listing) {
 	inv.Free[l.Destination] = l.Free
 }
 
-// finishChecked runs the preflight, then finishes the plan; the preflight's
-// error joins the plan's own.
+// finishChecked runs the preflight, plans the gc actions after what it
+// kept, then finishes the plan; the preflight's error joins the plan's own.
 func (b *builder) finishChecked() (*Plan, error) {
 	ferr := b.preflight()
+	b.planGCs()
 	p, err := b.finish()
 	switch {
 	case ferr == nil:

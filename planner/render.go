@@ -28,7 +28,7 @@ const (
 // kindStyle is the symbol and color of each action kind.
 var kindStyle = map[ActionKind]struct{ sym, color string }{
 	Snapshot: {"+", ansiGreen}, Transfer: {">", ansiCyan}, Repair: {"~", ansiYellow},
-	Verify: {"?", ansiBlue}, Purge: {"-", ansiRed}, Cleanup: {"x", ansiPurple}, Move: {"~", ansiYellow},
+	Verify: {"?", ansiBlue}, Purge: {"-", ansiRed}, Cleanup: {"x", ansiPurple}, Move: {"~", ansiYellow}, GC: {"-", ansiRed},
 }
 
 // withReason are the kinds whose reason the human form shows.
@@ -76,14 +76,16 @@ func (r *renderer) actions(actions []Action) {
 	}
 	width := 0
 	for _, a := range actions {
-		width = max(width, len(a.App))
+		if a.Kind != GC {
+			width = max(width, len(a.App)) // a gc's destination does not widen the column
+		}
 	}
 	r.line("strata will perform the following actions:")
 	r.line("")
 	for _, a := range actions {
 		st := kindStyle[a.Kind]
 		head := r.paint(st.color, fmt.Sprintf("%s %-8s", st.sym, a.Kind))
-		r.line("  %s  %-*s  %s", head, width, a.App, describe(a))
+		r.line("  %s  %-*s  %s", head, width, column(a), describe(a))
 		if withReason[a.Kind] && a.Reason != "" {
 			r.line("      because %s", a.Reason)
 		}
@@ -91,7 +93,16 @@ func (r *renderer) actions(actions []Action) {
 	r.line("")
 }
 
-// describe is what an action does, after its kind and application.
+// column is what the second column shows: the application, or for a gc
+// the destination it collects.
+func column(a Action) string {
+	if a.Kind == GC {
+		return a.Location.Destination
+	}
+	return a.App
+}
+
+// describe is what an action does, after its kind and column.
 func describe(a Action) string {
 	id := a.Snapshot
 	if id == "" {
@@ -108,6 +119,8 @@ func describe(a Action) string {
 		return fmt.Sprintf("%s  %s -> %s", id, src, a.Location)
 	case Move:
 		return fmt.Sprintf("at %s: %s -> %s, %d %s", a.Location, a.SourceAppPath, a.AppPath, len(a.Moves), plural(len(a.Moves), "snapshot", "snapshots"))
+	case GC:
+		return "(" + a.Reason + ")"
 	case Cleanup:
 		if len(a.Paths) > 0 {
 			return fmt.Sprintf("%s  at %s  (%d temporary objects)", id, a.Location, len(a.Paths))
@@ -128,10 +141,10 @@ func (r *renderer) warnings(ws []string) {
 
 // summaryOrder and summaryPlural fix the summary line's wording.
 var (
-	summaryOrder  = []ActionKind{Move, Snapshot, Transfer, Purge, Verify, Repair, Cleanup}
+	summaryOrder  = []ActionKind{Move, Snapshot, Transfer, Purge, Verify, Repair, Cleanup, GC}
 	summaryPlural = map[ActionKind]string{
 		Snapshot: "snapshots", Transfer: "transfers", Purge: "purges",
-		Verify: "verifies", Repair: "repairs", Cleanup: "cleanups", Move: "moves",
+		Verify: "verifies", Repair: "repairs", Cleanup: "cleanups", Move: "moves", GC: "gc",
 	}
 )
 

@@ -41,6 +41,9 @@ type Settings struct {
 	// MaxPurge caps purges per application and location; nil means the
 	// default "no more than half" rule of DESIGN.md §3.
 	MaxPurge *int
+	// GCGrace is how old an unreferenced chunk must be before gc deletes
+	// it; nil means the default, one hour (DESIGN.md §2).
+	GCGrace *time.Duration
 }
 
 // Variable is one `variable "name" { default = … }` block.

@@ -184,7 +184,7 @@ func declare(bs []*hcl.Block, kind string, valid func(string) bool, diags *hcl.D
 
 // settingsSchema is the `settings` block.
 var settingsSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "max_purge"}},
+	Attributes: []hcl.AttributeSchema{{Name: "max_purge"}, {Name: "gc_grace"}},
 }
 
 func (l *loader) decodeSettings(bs []*hcl.Block) {
@@ -198,6 +198,11 @@ func (l *loader) decodeSettings(bs []*hcl.Block) {
 		if attr := content.Attributes["max_purge"]; attr != nil {
 			if n, ok := l.attrInt(attr, 0); ok {
 				l.cfg.Settings.MaxPurge = &n
+			}
+		}
+		if attr := content.Attributes["gc_grace"]; attr != nil {
+			if d, ok := l.attrDuration(attr); ok {
+				l.cfg.Settings.GCGrace = &d
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const varConfig = minimal + `
@@ -227,12 +228,15 @@ tier "u" {
 }
 
 func TestSettings(t *testing.T) {
-	cfg := mustLoad(t, minimal+"settings {\n  max_purge = 5\n}\n", LoadOptions{})
+	cfg := mustLoad(t, minimal+"settings {\n  max_purge = 5\n  gc_grace = \"2h\"\n}\n", LoadOptions{})
 	if cfg.Settings.MaxPurge == nil || *cfg.Settings.MaxPurge != 5 {
 		t.Errorf("max_purge = %v", cfg.Settings.MaxPurge)
 	}
-	if cfg := mustLoad(t, minimal, LoadOptions{}); cfg.Settings.MaxPurge != nil {
-		t.Errorf("default max_purge = %v", *cfg.Settings.MaxPurge)
+	if cfg.Settings.GCGrace == nil || *cfg.Settings.GCGrace != 2*time.Hour {
+		t.Errorf("gc_grace = %v", cfg.Settings.GCGrace)
+	}
+	if cfg := mustLoad(t, minimal, LoadOptions{}); cfg.Settings.MaxPurge != nil || cfg.Settings.GCGrace != nil {
+		t.Errorf("default max_purge = %v, gc_grace = %v", cfg.Settings.MaxPurge, cfg.Settings.GCGrace)
 	}
 }
 

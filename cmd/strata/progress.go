@@ -187,6 +187,8 @@ func describe(r *executor.Result) string {
 		return fmt.Sprintf("move %s at %s: %s -> %s, %d snapshot(s)", a.App, a.Location, a.SourceAppPath, a.AppPath, len(a.Moves))
 	case a.Source != nil:
 		return fmt.Sprintf("%s %s %s %s -> %s", a.Kind, a.App, id, a.Source, a.Location)
+	case a.Kind == planner.GC:
+		return fmt.Sprintf("gc at %s", a.Location.Destination)
 	case a.App == "":
 		return fmt.Sprintf("%s at %s", a.Kind, a.Location)
 	}

@@ -1,5 +1,6 @@
 settings {
   max_purge = -1 # ERROR: Invalid number
+  gc_grace  = "-1h" # ERROR: Invalid duration
 }
 
 destination "d" {
