@@ -115,7 +115,7 @@ func TestMovedKilledHalfWayConverges(t *testing.T) {
 	}
 }
 
-// TestRemovedBlocks: without the block, the renamed-away snapshots are
+// TestRemovedBlocks (destroy purges, then gc at each destination): without the block, the renamed-away snapshots are
 // orphans; `removed { destroy = false }` silences that and deletes nothing;
 // `destroy = true` purges them all, past the mass-deletion cap.
 func TestRemovedBlocks(t *testing.T) {
@@ -135,7 +135,7 @@ func TestRemovedBlocks(t *testing.T) {
 	}
 	r.write("main.hcl", []byte(retired+"removed {\n  from    = application.old\n  destroy = true\n}\n"))
 	plan := r.must(2, "plan", "--detailed-exitcode", "--now", day(3))
-	if !strings.Contains(plan.stdout, "Plan: 5 purges.") || !strings.Contains(plan.stdout, "removed block at") {
+	if !strings.Contains(plan.stdout, "Plan: 5 purges, 2 gc.") || !strings.Contains(plan.stdout, "removed block at") {
 		t.Errorf("destroy plan:\n%s", plan)
 	}
 	r.must(0, "apply", "--auto-approve", "--now", day(3))
