@@ -3,10 +3,12 @@ package executor
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"strings"
 
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
@@ -26,6 +28,7 @@ const maxChunkList = 320 << 20
 type chunkStore struct {
 	st    providers.Store
 	known *snapshot.ChunkSet
+	bad   *snapshot.ChunkSet // chunks a corrupt.json here names: written again, never taken as present
 	slots chan struct{}
 }
 
@@ -33,13 +36,40 @@ type chunkStore struct {
 // (snapshot directories at st) known. A parent whose chunks.txt cannot be
 // read (purged meanwhile, damaged) only makes more questions for the store.
 func newChunkStore(ctx context.Context, st providers.Store, parents []string, transfers int) *chunkStore {
-	s := &chunkStore{st: st, known: snapshot.NewChunkSet(), slots: make(chan struct{}, max(transfers, 1))}
+	s := &chunkStore{st: st, known: snapshot.NewChunkSet(), bad: snapshot.NewChunkSet(), slots: make(chan struct{}, max(transfers, 1))}
 	for _, dir := range parents {
 		if chunks, err := readChunkList(ctx, st, dir); err == nil {
 			s.known.AddList(chunks)
 		}
 	}
 	return s
+}
+
+// distrust marks the chunks that the corrupt.json of the copies in dirs
+// names as bad: Has says they are absent, so they are written again.
+func (s *chunkStore) distrust(ctx context.Context, dirs []string) {
+	for _, dir := range dirs {
+		b, err := readSmall(ctx, s.st, path.Join(dir, snapshot.CorruptName), maxMark)
+		var mark Mark
+		if err != nil || json.Unmarshal(b, &mark) != nil {
+			continue
+		}
+		for _, c := range mark.Chunks {
+			if id, ok := chunkIDOfPath(c.Name); ok {
+				s.bad.Add(id)
+			}
+		}
+	}
+}
+
+// chunkIDOfPath is the ID of a chunk path ".strata/chunks/xx/<id>.zst".
+func chunkIDOfPath(p string) (snapshot.ChunkID, bool) {
+	name, ok := strings.CutSuffix(path.Base(p), ".zst")
+	if !ok {
+		return snapshot.ChunkID{}, false
+	}
+	id, err := snapshot.ParseChunkID(name)
+	return id, err == nil && snapshot.ChunkPath(id) == p
 }
 
 // transfers is the parallelism an action asks for, or the default.
@@ -63,6 +93,9 @@ func (s *chunkStore) release() { <-s.slots }
 
 // Has reports whether the destination holds chunk id.
 func (s *chunkStore) Has(ctx context.Context, id snapshot.ChunkID) (bool, error) {
+	if s.bad != nil && s.bad.Has(id) {
+		return false, nil
+	}
 	if s.known.Has(id) {
 		return true, nil
 	}

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"

@@ -83,6 +83,7 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 	}
 	progress.start()
 	chunks := newChunkStore(ctx, st, res.Action.Parents, transfers(res.Action))
+	chunks.distrust(ctx, res.Action.Damaged)
 	opts := snapshot.ChunkOptions{Concurrency: chunkWorkers(res.Action), Progress: func(n int64) { progress.add(int(n)) }}
 	out, err := snapshot.WriteChunks(ctx, src, opts, chunks)
 	if err != nil {

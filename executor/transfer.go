@@ -96,6 +96,7 @@ func (e *Executor) transfer(ctx context.Context, res *Result) error {
 	}
 	cj := &copyJob{src: src, dst: dst, l: l, progress: progress,
 		chunks: newChunkStore(ctx, dst, a.Parents, transfers(a)), parallel: transfers(a)}
+	cj.chunks.distrust(ctx, a.Damaged)
 	err = cj.run(ctx, l.Chunks, false)
 	if err == nil {
 		err = commit(ctx, dst, dstDir, l, m, raw)

@@ -16,6 +16,7 @@ func (b *builder) chunkParams(a *Action) {
 	switch a.Kind {
 	case Snapshot, Transfer:
 		a.Parents = b.parents(a.App, a.Location, a.Dir)
+		a.Damaged = b.damaged(a.App, a.Location)
 	case Repair, Verify:
 	default:
 		return
@@ -34,6 +35,18 @@ func (b *builder) parents(app string, loc Location, dir string) []string {
 	for i := len(cs) - 1; i >= 0 && len(out) < maxParents; i-- {
 		if cs[i].Healthy() && cs[i].Dir != dir {
 			out = append(out, cs[i].Dir)
+		}
+	}
+	return out
+}
+
+// damaged are the directories of the complete copies of app at loc whose
+// last check failed, oldest first.
+func (b *builder) damaged(app string, loc Location) []string {
+	var out []string
+	for _, c := range b.inv.Copies[app][loc] {
+		if c.Complete && !c.Healthy() {
+			out = append(out, c.Dir)
 		}
 	}
 	return out

@@ -96,6 +96,11 @@ type Action struct {
 	// most of a snapshot's or transfer's "is this chunk there?" without
 	// asking the store (snapshot, transfer).
 	Parents []string `json:"parents,omitempty"`
+	// Damaged are snapshot directories at Location of copies of the same
+	// application whose last verification failed: the chunks their
+	// corrupt.json names are written again rather than taken as present,
+	// which heals them for every snapshot sharing them (snapshot, transfer).
+	Damaged []string `json:"damaged,omitempty"`
 	// Transfers is how many chunks the action moves or checks at once at
 	// Location: the destination's transfers setting, or the default
 	// (snapshot, transfer, repair, verify).

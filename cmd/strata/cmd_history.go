@@ -27,13 +27,13 @@ that has a copy.`,
 }
 
 type historyRow struct {
-	ID     string   `json:"id"`
-	Files  int64    `json:"files"`
-	Bytes  int64    `json:"bytes"`
-	Size   int64    `json:"size"`        // the tar stream's (logical) size
-	Added  int64    `json:"bytes_added"` // compressed bytes it added at the destination where it was made
-	Where  []string `json:"where"`
-	Error  string   `json:"error,omitempty"`
+	ID    string   `json:"id"`
+	Files int64    `json:"files"`
+	Bytes int64    `json:"bytes"`
+	Size  int64    `json:"size"`        // the tar stream's (logical) size
+	Added int64    `json:"bytes_added"` // compressed bytes it added at the destination where it was made
+	Where []string `json:"where"`
+	Error string   `json:"error,omitempty"`
 }
 
 func runHistory(ctx context.Context, g *globals, name string) error {
