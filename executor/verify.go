@@ -219,7 +219,7 @@ func chunkProblems(bad []MarkChunk) string {
 			out = append(out, fmt.Sprintf("and %d more (see %s)", len(bad)-3, snapshot.CorruptName))
 			break
 		}
-		out = append(out, fmt.Sprintf("%s %s: %s", c.Marker, c.Name, c.Detail))
+		out = append(out, c.Marker+" "+c.Detail) // the detail names the chunk
 	}
 	return strings.Join(out, "; ")
 }

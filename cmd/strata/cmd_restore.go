@@ -89,6 +89,10 @@ func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Applicat
 	// Links are recreated as archived, as restic does; nothing is ever written through one.
 	opts := snapshot.ExtractOptions{Include: o.include, Overwrite: o.force, AbsoluteSymlinks: true}
 	_, stats, err := executor.Restore(ctx, copies, o.to, opts)
+	var digest *snapshot.DigestError
+	if err != nil && (ctx.Err() != nil || (!errors.As(err, &digest) && errors.Is(err, os.ErrExist))) {
+		return err // not the copies' fault
+	}
 	if err != nil {
 		return fmt.Errorf("no copy of %s %s could be restored (tried %s, a bad chunk at one from the next): %w",
 			app.Name, id, strings.Join(where, ", "), err)
