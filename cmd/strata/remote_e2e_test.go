@@ -242,7 +242,9 @@ func bigFiles(root string, n int64) int {
 }
 
 // isData tells a chunk or a chunk list, complete or still being written.
-func isData(p string) bool { return strings.Contains(p, ".strata/chunks/") || strings.Contains(p, "chunks.txt") }
+func isData(p string) bool {
+	return strings.Contains(p, ".strata/chunks/") || strings.Contains(p, "chunks.txt")
+}
 
 func mustExit0(t *testing.T, r cliResult, what string) {
 	t.Helper()
