@@ -25,8 +25,13 @@ demo: build
 	@echo && echo '$$ diff -r examples/quickstart/sample-data <restored copy>' && \
 		diff -r --exclude='*.tmp' examples/quickstart/sample-data $(DEMO)/restored$(CURDIR)/examples/quickstart/sample-data && \
 		echo "restored copy is identical (the excluded *.tmp files aside)"
-	@echo && echo '$$ sha256sum -c data.tar.zst.sha256   # in a snapshot directory: no strata needed' && \
-		cd $$(dirname $$(find $(DEMO)/backups/secondary -name manifest.json | head -1)) && sha256sum -c data.tar.zst.sha256
+	@snap=$$(cd $(DEMO)/backups/secondary && dirname $$(find . -name manifest.json | sort | head -1) | sed 's|^\./||') && \
+		echo && echo "\$$ cd $(DEMO)/backups/secondary   # the destination root: no strata needed from here" && \
+		echo "\$$ awk '{print \".strata/chunks/\" substr(\$$1,1,2) \"/\" \$$1 \".zst\"}' $$snap/chunks.txt | xargs cat | zstd -dc | tee >(sha256sum -c $$snap/data.tar.sha256 >&2) | tar -x -C $(DEMO)/by-hand" && \
+		mkdir -p $(DEMO)/by-hand && cd $(DEMO)/backups/secondary && \
+		bash -c "set -o pipefail; awk '{print \".strata/chunks/\" substr(\$$1,1,2) \"/\" \$$1 \".zst\"}' $$snap/chunks.txt | xargs cat | zstd -dc | tee >(sha256sum -c $$snap/data.tar.sha256 >&2) | tar -x -C $(DEMO)/by-hand" && \
+		diff -r --exclude='*.tmp' $(CURDIR)/examples/quickstart/sample-data $(DEMO)/by-hand$(CURDIR)/examples/quickstart/sample-data && \
+		echo "restored by hand (awk, cat, zstd, tar), checked by sha256sum: identical"
 	@echo && echo "The backups are under $(DEMO)/backups; try 'find $(DEMO)/backups'."
 
 ## deps: install what the tests need (Debian packages; Go modules come with go test)

@@ -87,11 +87,18 @@ func TestApplyConvergesAndSecondPlanIsEmpty(t *testing.T) {
 	if !rep.OK() || len(rep.Results) != 3 {
 		t.Fatalf("first apply: %+v", rep.Results)
 	}
-	for _, f := range []string{"data.tar.zst", "data.tar.zst.sha256", "manifest.json", "verified.json"} {
+	for _, f := range []string{"chunks.txt", "data.tar.sha256", "manifest.json", "verified.json"} {
 		for _, d := range []string{"primary", "secondary"} {
 			_, err := os.Stat(filepath.Join(e.dir, "store", d, "app/2026/11/21/030000Z", f))
 			if unverified := d == "primary" && f == "verified.json"; unverified != os.IsNotExist(err) {
 				t.Errorf("%s/%s: %v", d, f, err)
+			}
+		}
+	}
+	for _, d := range []string{"primary", "secondary"} {
+		for _, c := range chunkPaths(t, e, d, "app/2026/11/21/030000Z") {
+			if _, err := os.Stat(c); err != nil {
+				t.Errorf("%s: chunk %v", d, err)
 			}
 		}
 	}
@@ -110,10 +117,10 @@ func TestTransferRefusesACorruptSource(t *testing.T) {
 	if rep := ex.Run(context.Background(), &snap); !rep.OK() {
 		t.Fatalf("snapshot: %+v", rep.Results[0])
 	}
-	piece := filepath.Join(e.dir, "store/primary/app/2026/11/21/030000Z/data.tar.zst")
-	b, _ := os.ReadFile(piece)
+	chunk := chunkPaths(t, e, "primary", "app/2026/11/21/030000Z")[0]
+	b, _ := os.ReadFile(chunk)
 	b[len(b)/2] ^= 1
-	write(t, piece, string(b))
+	writeMode(t, chunk, b)
 	rep := ex.Run(context.Background(), e.plan(t, t0))
 	var transfer *executor.Result
 	for _, r := range rep.Results {
@@ -121,8 +128,8 @@ func TestTransferRefusesACorruptSource(t *testing.T) {
 			transfer = r
 		}
 	}
-	if transfer == nil || transfer.Status != executor.Failed || !strings.Contains(transfer.Error, "does not match its manifest") {
-		t.Fatalf("transfer of a damaged piece: %+v", transfer)
+	if transfer == nil || transfer.Status != executor.Failed || !strings.Contains(transfer.Error, "does not match its ID") {
+		t.Fatalf("transfer of a damaged chunk: %+v", transfer)
 	}
 	if _, err := os.Stat(filepath.Join(e.dir, "store/secondary/app/2026/11/21/030000Z/manifest.json")); !os.IsNotExist(err) {
 		t.Fatalf("a damaged transfer left a complete copy: %v", err)
@@ -136,22 +143,31 @@ func TestVerifyMarksDamageAndRepairHeals(t *testing.T) {
 	}
 	dir := filepath.Join(e.dir, "store/secondary/app/2026/11/21/030000Z")
 	os.Remove(filepath.Join(dir, "verified.json"))
-	piece := filepath.Join(dir, "data.tar.zst")
-	b, _ := os.ReadFile(piece)
-	write(t, piece, string(b[:len(b)/2])) // truncated
+	chunks := chunkPaths(t, e, "secondary", "app/2026/11/21/030000Z")
+	bad := chunks[len(chunks)-1]
+	good, _ := os.ReadFile(bad)
+	writeMode(t, bad, good[:len(good)/2]) // truncated
 	rep := e.apply(t, t0)                 // the never-verified copy is verified, and found damaged
 	if rep.OK() {
-		t.Fatal("verify of a truncated piece succeeded")
+		t.Fatal("verify of a truncated chunk succeeded")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "corrupt.json")); err != nil {
-		t.Fatalf("no corrupt.json: %v", err)
+	mark, err := os.ReadFile(filepath.Join(dir, "corrupt.json"))
+	if err != nil || !strings.Contains(string(mark), filepath.Base(bad)) {
+		t.Fatalf("corrupt.json does not name the bad chunk: %v %s", err, mark)
 	}
 	p := e.plan(t, t0)
 	if len(p.Actions) == 0 || p.Actions[0].Kind != planner.Repair {
 		t.Fatalf("plan after damage: %+v", p.Actions)
 	}
-	if rep := e.apply(t, t0); !rep.OK() {
+	rep = e.apply(t, t0)
+	if !rep.OK() {
 		t.Fatalf("repair: %+v", rep.Results)
+	}
+	if r := rep.Results[0]; r.Action.Kind != planner.Repair || !strings.HasPrefix(r.Detail, "1 bad chunk(s)") {
+		t.Errorf("repair copied more than the bad chunk: %+v", r)
+	}
+	if b, _ := os.ReadFile(bad); string(b) != string(good) {
+		t.Error("the bad chunk was not replaced")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "corrupt.json")); !os.IsNotExist(err) {
 		t.Fatal("corrupt.json survived the repair")

@@ -21,8 +21,8 @@ const FaultTag = "strata_faults"
 
 // The step boundaries a fault can be injected at.
 const (
-	FaultAfterPiece         = "after-piece"          // a data piece is written (snapshot or transfer)
-	FaultBeforeManifest     = "before-manifest"      // the pieces and sidecar are written, not the manifest
+	FaultAfterChunk         = "after-chunk"          // a chunk is stored (snapshot, transfer or repair)
+	FaultBeforeManifest     = "before-manifest"      // the chunks, chunks.txt and data.tar.sha256 are written, not the manifest
 	FaultAfterManifest      = "after-manifest"       // the manifest is written, nothing after it
 	FaultBeforePurge        = "before-purge"         // a purge is about to delete a copy
 	FaultBeforeVerifyRecord = "before-verify-record" // a copy is checked, its mark not yet written
@@ -32,5 +32,5 @@ const (
 )
 
 // FaultSteps lists every step boundary, for tests and documentation.
-var FaultSteps = []string{FaultAfterPiece, FaultBeforeManifest, FaultAfterManifest,
+var FaultSteps = []string{FaultAfterChunk, FaultBeforeManifest, FaultAfterManifest,
 	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease, FaultDuringMove, FaultBeforeGCDelete}

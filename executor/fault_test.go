@@ -13,8 +13,8 @@ func TestParseFault(t *testing.T) {
 		nth  int
 	}{
 		"before-manifest":  {"before-manifest", 1},
-		"after-piece:3":    {"after-piece", 3},
-		"after-piece:zero": {"after-piece", 1},
+		"after-chunk:3":    {"after-chunk", 3},
+		"after-chunk:zero": {"after-chunk", 1},
 	} {
 		got := parseFault(in)
 		if got == nil || got.step != want.step || got.nth != want.nth {

@@ -16,7 +16,9 @@ import (
 )
 
 // Gather lists every store once, recursively, and reads the leases found under
-// .strata/locks. It never reads a manifest: the plan needs only listings.
+// .strata/locks. It never reads a manifest: the plan needs only listings. The
+// chunk store (.strata/chunks) is no part of a plan's listing: it is left
+// out of the entries (it is gc's to list).
 func Gather(ctx context.Context, stores Stores) []planner.Listing {
 	names := stores.names()
 	out := make([]planner.Listing, len(names))
@@ -40,6 +42,9 @@ func listOne(ctx context.Context, s providers.Store) planner.Listing {
 			if isLease(e.Path) {
 				leasePaths = append(leasePaths, e.Path)
 			}
+			return nil
+		}
+		if strings.HasPrefix(e.Path, snapshot.ChunkDir+"/") {
 			return nil
 		}
 		l.Entries = append(l.Entries, planner.Entry{Path: e.Path, Size: e.Size, ModTime: e.ModTime})

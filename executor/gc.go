@@ -217,7 +217,7 @@ func markReferenced(ctx context.Context, st providers.Store, l *gcListing, r *GC
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			refs, err := readChunkList(ctx, st, p)
+			refs, err := streamChunkList(ctx, st, p)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -255,10 +255,10 @@ func (r *GCResult) mark(chunks []chunkObject, referenced []bool, ref snapshot.Ch
 	}
 }
 
-// readChunkList reads and strictly parses one chunks.txt (as
+// streamChunkList reads and strictly parses one chunks.txt (as
 // snapshot.ParseChunkList does) line by line, so that a large list never
 // sits whole in memory. Errors name the file and the line.
-func readChunkList(ctx context.Context, st providers.Store, p string) ([]snapshot.ChunkRef, error) {
+func streamChunkList(ctx context.Context, st providers.Store, p string) ([]snapshot.ChunkRef, error) {
 	rc, err := st.Open(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %v", p, err)

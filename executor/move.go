@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -95,7 +94,7 @@ func moveObjects(ctx context.Context, st providers.Store, from, to string) error
 // alreadyThere reports whether to is complete already, deleting what is
 // left at from when it is the same snapshot.
 func alreadyThere(ctx context.Context, st providers.Store, from, to string, names []string) (bool, error) {
-	newRaw, err := readSmall(ctx, st, path.Join(to, snapshot.ManifestName))
+	newRaw, err := readSmall(ctx, st, path.Join(to, snapshot.ManifestName), maxManifest)
 	if errors.Is(err, providers.ErrNotFound) {
 		return false, nil
 	}
@@ -103,7 +102,7 @@ func alreadyThere(ctx context.Context, st providers.Store, from, to string, name
 		return false, err
 	}
 	if hasName(names, path.Join(from, snapshot.ManifestName)) {
-		oldRaw, err := readSmall(ctx, st, path.Join(from, snapshot.ManifestName))
+		oldRaw, err := readSmall(ctx, st, path.Join(from, snapshot.ManifestName), maxManifest)
 		if err != nil {
 			return false, err
 		}
@@ -113,15 +112,6 @@ func alreadyThere(ctx context.Context, st providers.Store, from, to string, name
 		}
 	}
 	return true, st.DeleteDir(ctx, from)
-}
-
-func readSmall(ctx context.Context, st providers.Store, p string) ([]byte, error) {
-	rc, err := st.Open(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return io.ReadAll(io.LimitReader(rc, maxManifest))
 }
 
 func hasName(names []string, p string) bool {

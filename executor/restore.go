@@ -2,26 +2,74 @@ package executor
 
 import (
 	"context"
-	"io"
-	"path"
+	"errors"
 
+	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
 )
 
-// Restore extracts the snapshot in dir at st into target, checking every
-// piece's digest while reading; a mismatch stops it with a *snapshot.DigestError.
-// Nothing is ever written outside target.
-func Restore(ctx context.Context, st providers.Store, dir, target string, opts snapshot.ExtractOptions) (*snapshot.Manifest, *snapshot.ExtractStats, error) {
-	m, _, err := readManifest(ctx, st, dir)
+// CopyAt is one copy of a snapshot: its directory at an opened store.
+type CopyAt struct {
+	Store providers.Store
+	Dir   string
+}
+
+// restoreParallel is how many chunks a restore fetches at once.
+const restoreParallel = planner.DefaultTransfers
+
+// Restore extracts the snapshot whose copies are copies (in order of
+// preference, e.g. planner.CompleteCopies') into target. Its manifest and
+// chunk list come from the first copy that has readable ones; its chunks
+// are fetched in parallel, each checked against its ID, and a chunk that is
+// missing or damaged at one copy's destination is fetched from the next
+// copy's instead; the whole stream is checked against its digest. Nothing
+// is ever written outside target. When no copy holds a good chunk, it stops
+// with the *snapshot.DigestError of the last.
+func Restore(ctx context.Context, copies []CopyAt, target string, opts snapshot.ExtractOptions) (*snapshot.Manifest, *snapshot.ExtractStats, error) {
+	m, l, err := firstList(ctx, copies)
 	if err != nil {
 		return nil, nil, err
 	}
-	open := func(ctx context.Context, name string) (io.ReadCloser, error) {
-		return st.Open(ctx, path.Join(dir, name))
-	}
-	r := snapshot.NewReader(ctx, m.Pieces, open)
+	r := snapshot.ReadChunksFrom(ctx, l, fetches(copies), restoreParallel)
 	defer r.Close()
-	stats, err := snapshot.Extract(ctx, r, target, opts)
+	stats, err := snapshot.ExtractTar(ctx, r, target, opts)
 	return m, stats, err
+}
+
+// firstList reads the manifest and chunk list of the first copy that has
+// good ones.
+func firstList(ctx context.Context, copies []CopyAt) (*snapshot.Manifest, snapshot.ChunkList, error) {
+	var errs []error
+	for _, c := range copies {
+		m, _, err := readManifest(ctx, c.Store, c.Dir)
+		if err == nil {
+			var l snapshot.ChunkList
+			if l, err = readList(ctx, c.Store, c.Dir, m); err == nil {
+				return m, l, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, snapshot.ChunkList{}, ctx.Err()
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, snapshot.ChunkList{}, errors.New("no copy to restore from")
+	}
+	return nil, snapshot.ChunkList{}, errors.Join(errs...)
+}
+
+// fetches are the chunk stores of copies' destinations, in their order,
+// each once (tiers may share a destination, and so its chunks).
+func fetches(copies []CopyAt) []snapshot.ChunkFetch {
+	var out []snapshot.ChunkFetch
+	seen := map[string]bool{}
+	for _, c := range copies {
+		if !seen[c.Store.Name()] {
+			seen[c.Store.Name()] = true
+			out = append(out, (&chunkStore{st: c.Store}).fetch)
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
+	"github.com/stratabackup/strata/snapshot"
 )
 
 // Status is the outcome of one action.
@@ -113,6 +114,9 @@ type Executor struct {
 	opts   Options
 	host   string
 	evMu   sync.Mutex
+
+	checkedMu sync.Mutex
+	checked   map[string]*snapshot.ChunkSet // by destination: chunks read and found good in this run
 }
 
 // New returns an Executor over opened stores. What it does comes from the

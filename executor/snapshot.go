@@ -1,13 +1,12 @@
 package executor
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path"
+	"runtime"
 	"strings"
 	"time"
 
@@ -48,9 +47,9 @@ func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 		deleteQuietly(st, dir, err)
 		return err
 	}
-	res.Bytes = m.Size
-	res.Detail = fmt.Sprintf("%s, %s of source, %s stored", CountFiles(m.Source.Files, m.Source.Symlinks),
-		HumanBytes(m.Source.Bytes), HumanBytes(m.Size))
+	res.Bytes = m.Added
+	res.Detail = fmt.Sprintf("%s, %s of source, %s in %d chunks, %s added in %d new", CountFiles(m.Source.Files, m.Source.Symlinks),
+		HumanBytes(m.Source.Bytes), HumanBytes(m.Size), m.Chunks, HumanBytes(m.Added), m.AddedChunks)
 	return nil
 }
 
@@ -83,15 +82,10 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 		}
 	}
 	progress.start()
-	sink := func(ctx context.Context, name string, r io.Reader) error {
-		_, err := st.Write(ctx, path.Join(dir, name), r, -1)
-		if err == nil {
-			fault(FaultAfterPiece)
-		}
-		return err
-	}
-	opts := snapshot.WriteOptions{PieceSize: in.PieceSize, Progress: func(n int64) { progress.add(int(n)) }}
-	out, err := snapshot.Write(ctx, src, opts, sink)
+	chunks := newChunkStore(ctx, st, res.Action.Parents, transfers(res.Action))
+	chunks.distrust(ctx, res.Action.Damaged)
+	opts := snapshot.ChunkOptions{Concurrency: chunkWorkers(res.Action), Progress: func(n int64) { progress.add(int(n)) }}
+	out, err := snapshot.WriteChunks(ctx, src, opts, chunks)
 	if err != nil {
 		return nil, err
 	}
@@ -100,32 +94,18 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 		FormatVersion: snapshot.FormatVersion, App: res.Action.App, Labels: in.Labels, ID: id,
 		Host: e.host, StrataVersion: e.opts.Version, Created: start.UTC(),
 		Duration: time.Since(start).Seconds(), Source: out.Summary, Compression: "zstd",
-		Encryption: in.Encryption, Pieces: out.Pieces, Size: out.Size, SHA256: out.SHA256,
-		Warnings: out.Warnings,
+		Encryption: in.Encryption, Chunker: snapshot.Chunker(), Chunks: len(out.Chunks), Size: out.Size,
+		Added: out.Added, AddedChunks: out.AddedChunks, SHA256: out.SHA256, Warnings: out.Warnings,
 	}
 	res.Warnings = out.Warnings
-	return m, commit(ctx, st, dir, m, nil)
+	return m, commit(ctx, st, dir, out.List(), m, nil)
 }
 
-// commit writes the sidecar, then the manifest: the manifest is written last
-// and its presence is what makes the snapshot complete.
-func commit(ctx context.Context, st providers.Store, dir string, m *snapshot.Manifest, raw []byte) error {
-	side := snapshot.Sidecar(m.Pieces)
-	if _, err := st.Write(ctx, path.Join(dir, snapshot.SidecarName), bytes.NewReader(side), int64(len(side))); err != nil {
-		return err
-	}
-	if raw == nil {
-		var err error
-		if raw, err = m.Marshal(); err != nil {
-			return err
-		}
-	}
-	fault(FaultBeforeManifest)
-	if _, err := st.Write(ctx, path.Join(dir, snapshot.ManifestName), bytes.NewReader(raw), int64(len(raw))); err != nil {
-		return err
-	}
-	fault(FaultAfterManifest)
-	return nil
+// chunkWorkers is how many goroutines a snapshot hashes, compresses and
+// stores chunks on: every core, and at least as many as the destination's
+// transfers, so that a slow link has that many chunks in flight.
+func chunkWorkers(a planner.Action) int {
+	return min(max(runtime.GOMAXPROCS(0), transfers(a)), 64)
 }
 
 func exists(ctx context.Context, st providers.Store, p string) bool {

@@ -2,12 +2,12 @@ package executor
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"sync"
+	"sync/atomic"
 
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
@@ -59,9 +59,10 @@ func readManifest(ctx context.Context, st providers.Store, dir string) (*snapsho
 	return m, raw, nil
 }
 
-// transfer copies a snapshot from its source location, hashing every piece
-// it reads and comparing with the manifest; the manifest is written last.
-// A repair is the same copy over a damaged one.
+// transfer copies a snapshot from its source location: only the chunks the
+// receiving destination lacks, each checked against its ID as it is read,
+// in parallel; then chunks.txt, data.tar.sha256 and the manifest last. A
+// repair copies only the bad chunks over a damaged copy (repair.go).
 func (e *Executor) transfer(ctx context.Context, res *Result) error {
 	a := res.Action
 	if a.Source == nil {
@@ -83,58 +84,126 @@ func (e *Executor) transfer(ctx context.Context, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("reading the manifest at %s: %w", a.Source, err)
 	}
+	l, err := readList(ctx, src, srcDir, m)
+	if err != nil {
+		return fmt.Errorf("reading the chunk list at %s: %w", a.Source, err)
+	}
 	progress := e.progress(res)
 	progress.total = m.Size // the copy's own size, known now even for a new snapshot's
 	progress.start()
-	if err := copyPieces(ctx, m, src, srcDir, dst, dstDir, progress); err != nil {
-		if a.Kind == planner.Transfer {
-			deleteQuietly(dst, dstDir, err)
-		}
-		return err
-	}
-	if err := commit(ctx, dst, dstDir, m, raw); err != nil {
-		if a.Kind == planner.Transfer {
-			deleteQuietly(dst, dstDir, err)
-		}
-		return err
-	}
-	res.Bytes = m.Size
-	res.Detail = fmt.Sprintf("%s in %d piece(s)", HumanBytes(m.Size), len(m.Pieces))
 	if a.Kind == planner.Repair {
-		return clearMarks(ctx, dst, dstDir)
+		return e.repair(ctx, res, &copyJob{src: src, dst: dst, l: l, progress: progress}, dstDir, m, raw)
+	}
+	cj := &copyJob{src: src, dst: dst, l: l, progress: progress,
+		chunks: newChunkStore(ctx, dst, a.Parents, transfers(a)), parallel: transfers(a)}
+	cj.chunks.distrust(ctx, a.Damaged)
+	err = cj.run(ctx, l.Chunks, false)
+	if err == nil {
+		err = commit(ctx, dst, dstDir, l, m, raw)
+	}
+	if err != nil {
+		deleteQuietly(dst, dstDir, err)
+		return err
+	}
+	res.Bytes = cj.bytes.Load()
+	res.Detail = fmt.Sprintf("%s in %d chunks, %d copied (%s)", HumanBytes(m.Size), len(l.Chunks), cj.copied.Load(), HumanBytes(res.Bytes))
+	return nil
+}
+
+// copyJob copies chunks of one snapshot from src to dst.
+type copyJob struct {
+	src, dst providers.Store
+	l        snapshot.ChunkList
+	progress *progressCounter
+	chunks   *chunkStore // dst's chunk store
+	parallel int
+
+	copied atomic.Int64 // chunks copied
+	bytes  atomic.Int64 // compressed bytes copied
+}
+
+// run copies each distinct chunk of refs on cj.parallel goroutines: the
+// ones dst lacks or, with overwrite, all of them. Each frame read from src
+// is checked (it decompresses to the chunk's size and SHA-256) before it is
+// written. The first error stops the rest.
+func (cj *copyJob) run(ctx context.Context, refs []snapshot.ChunkRef, overwrite bool) error {
+	checker, err := snapshot.NewChunkChecker(cj.parallel)
+	if err != nil {
+		return err
+	}
+	defer checker.Close()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan snapshot.ChunkRef)
+	var wg sync.WaitGroup
+	for range max(cj.parallel, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ref := range work {
+				if err := cj.one(ctx, checker, ref, overwrite); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	feed(ctx, work, distinct(refs))
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
 	}
 	return nil
 }
 
-func copyPieces(ctx context.Context, m *snapshot.Manifest, src providers.Store, srcDir string,
-	dst providers.Store, dstDir string, progress *progressCounter) error {
-	for _, p := range m.Pieces {
-		if err := copyPiece(ctx, p, src, path.Join(srcDir, p.Name), dst, path.Join(dstDir, p.Name), progress); err != nil {
+// feed sends refs to work until done or ctx ends, then closes work.
+func feed(ctx context.Context, work chan<- snapshot.ChunkRef, refs []snapshot.ChunkRef) {
+	defer close(work)
+	for _, ref := range refs {
+		select {
+		case work <- ref:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// distinct returns refs without repeated chunks, in order.
+func distinct(refs []snapshot.ChunkRef) []snapshot.ChunkRef {
+	seen := snapshot.NewChunkSet()
+	out := make([]snapshot.ChunkRef, 0, len(refs))
+	for _, r := range refs {
+		if seen.Add(r.ID) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// one copies one chunk unless dst has it already (and overwrite is off).
+func (cj *copyJob) one(ctx context.Context, checker *snapshot.ChunkChecker, ref snapshot.ChunkRef, overwrite bool) error {
+	defer cj.progress.add(int(ref.Size))
+	if !overwrite {
+		have, err := cj.chunks.Has(ctx, ref.ID)
+		if err != nil || have {
 			return err
 		}
 	}
-	return nil
-}
-
-func copyPiece(ctx context.Context, p snapshot.Piece, src providers.Store, from string,
-	dst providers.Store, to string, progress *progressCounter) error {
-	rc, err := src.Open(ctx, from)
+	fetch := func(ctx context.Context, id snapshot.ChunkID) (io.ReadCloser, error) {
+		return cj.src.Open(ctx, snapshot.ChunkPath(id))
+	}
+	frame, err := checker.Fetch(ctx, ref, fetch)
 	if err != nil {
-		return fmt.Errorf("reading %s at %s: %w", from, src.Name(), err)
+		var de *snapshot.DigestError
+		if errors.As(err, &de) {
+			return permanent{fmt.Errorf("chunk read from %s does not match its ID: %w", cj.src.Name(), err)}
+		}
+		return fmt.Errorf("reading %s at %s: %w", snapshot.ChunkPath(ref.ID), cj.src.Name(), err)
 	}
-	defer rc.Close()
-	h := sha256.New()
-	n, err := dst.Write(ctx, to, io.TeeReader(progress.wrap(rc), h), p.Size)
-	if err != nil {
-		return fmt.Errorf("writing %s at %s: %w", to, dst.Name(), err)
+	if err := cj.chunks.Put(ctx, ref.ID, frame); err != nil {
+		return err
 	}
-	got := hex.EncodeToString(h.Sum(nil))
-	if n != p.Size || got != p.SHA256 {
-		_ = dst.Delete(context.WithoutCancel(ctx), to)
-		return permanent{fmt.Errorf("piece %s read from %s does not match its manifest (size %d, sha256 %s; want size %d, sha256 %s)",
-			from, src.Name(), n, got, p.Size, p.SHA256)}
-	}
-	fault(FaultAfterPiece)
+	cj.copied.Add(1)
+	cj.bytes.Add(int64(len(frame)))
 	return nil
 }
 

@@ -8,25 +8,39 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
 )
 
 // Mark is the content of verified.json or corrupt.json.
 type Mark struct {
-	Checked       time.Time   `json:"checked"`
-	StrataVersion string      `json:"strata_version"`
-	OK            bool        `json:"ok"`
-	Pieces        []MarkPiece `json:"pieces,omitempty"`
-	Problem       string      `json:"problem,omitempty"`
+	Checked       time.Time `json:"checked"`
+	StrataVersion string    `json:"strata_version"`
+	OK            bool      `json:"ok"`
+	// ChunksRead is how many chunks this check read; ChunksKnown how many
+	// more it took as good because the same run had read and checked them
+	// already (for another snapshot at the same destination).
+	ChunksRead  int `json:"chunks_read,omitempty"`
+	ChunksKnown int `json:"chunks_known,omitempty"`
+	// StreamChecked says the whole tar stream was read in order and its
+	// SHA-256 matched data.tar.sha256 (not when some chunks were known).
+	StreamChecked bool `json:"stream_checked,omitempty"`
+	// Chunks are the chunks that failed, with rclone's markers: what a
+	// repair copies from a healthy copy.
+	Chunks  []MarkChunk `json:"chunks,omitempty"`
+	Problem string      `json:"problem,omitempty"`
 }
 
-// MarkPiece is the check of one piece, with rclone's marker (= * + !).
-type MarkPiece struct {
-	Name   string `json:"name"`
+// MarkChunk is a failed check of one chunk (or of the whole stream, named
+// data.tar.sha256), with rclone's marker (* differs, + missing, ! error).
+type MarkChunk struct {
+	Name   string `json:"name"` // the chunk's path from the destination root
 	Marker string `json:"marker"`
 	Status string `json:"status"`
 	Detail string `json:"detail,omitempty"`
@@ -41,8 +55,8 @@ func (e *DamagedError) Error() string {
 	return fmt.Sprintf("copy %s at %s is damaged: %s; the next plan repairs it from a healthy copy", e.Dir, e.Location, e.Problem)
 }
 
-// verify re-reads a copy, checks every piece against the manifest and the
-// sidecar, and records the result next to the snapshot.
+// verify re-reads a copy, checks every chunk and the whole stream, and
+// records the result next to the snapshot.
 func (e *Executor) verify(ctx context.Context, res *Result) error {
 	a := res.Action
 	dir, _, err := e.dirs(a, res.Snapshot)
@@ -53,7 +67,7 @@ func (e *Executor) verify(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	mark, err := e.Check(ctx, st, dir)
+	mark, err := e.check(ctx, st, dir, transfers(a))
 	if err != nil {
 		return err
 	}
@@ -61,69 +75,153 @@ func (e *Executor) verify(ctx context.Context, res *Result) error {
 	return e.Record(ctx, st, dir, a.Location.String(), mark)
 }
 
-// Check re-reads the copy in dir at st, checks every piece against the
-// manifest and the sidecar, and returns its mark; an error means the check
-// itself could not run (the copy's state is unknown). It writes nothing.
+// Check re-reads the copy in dir at st — every chunk its chunks.txt names,
+// each checked against its ID and size, and the whole stream against
+// data.tar.sha256 — and returns its mark; an error means the check itself
+// could not run (the copy's state is unknown). A chunk this Executor has
+// read and checked at st already is not read again. It writes nothing.
 func (e *Executor) Check(ctx context.Context, st providers.Store, dir string) (*Mark, error) {
+	return e.check(ctx, st, dir, planner.DefaultTransfers)
+}
+
+func (e *Executor) check(ctx context.Context, st providers.Store, dir string, parallel int) (*Mark, error) {
 	mark := &Mark{Checked: time.Now().UTC(), StrataVersion: e.opts.Version}
 	m, _, err := readManifest(ctx, st, dir)
 	if errors.Is(err, providers.ErrNotFound) {
 		mark.Problem = "manifest.json is missing"
 		return mark, nil
 	}
+	var p permanent
+	if errors.As(err, &p) {
+		mark.Problem = err.Error()
+		return mark, nil
+	}
 	if err != nil {
-		var p permanent
-		if errors.As(err, &p) {
-			mark.Problem = err.Error()
-			return mark, nil
-		}
 		return nil, err
 	}
-	open := func(ctx context.Context, name string) (io.ReadCloser, error) {
-		return st.Open(ctx, path.Join(dir, name))
+	l, err := readList(ctx, st, dir, m)
+	if errors.Is(err, providers.ErrNotFound) || errors.As(err, &p) {
+		mark.Problem = fmt.Sprintf("the chunk list cannot be read: %v", err)
+		return mark, nil
 	}
-	checks := snapshot.VerifyPieces(ctx, m, open)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
+	if err != nil {
+		return nil, err
 	}
-	for _, c := range checks {
-		mark.Pieces = append(mark.Pieces, MarkPiece{Name: c.Piece.Name, Marker: c.Status.Marker(), Status: c.Status.String(), Detail: c.Detail})
+	if err := e.checkChunks(ctx, st, l, parallel, mark); err != nil {
+		return nil, err
 	}
-	mark.Problem = strings.Join(append(pieceProblems(checks), sidecarProblem(ctx, st, dir, m)...), "; ")
-	mark.OK = mark.Problem == ""
+	mark.OK = len(mark.Chunks) == 0
+	mark.Problem = chunkProblems(mark.Chunks)
 	return mark, nil
 }
 
-func pieceProblems(checks []snapshot.PieceCheck) []string {
-	var out []string
-	for _, c := range checks {
-		if c.Status != snapshot.CheckOK {
-			out = append(out, fmt.Sprintf("%s %s: %s", c.Status.Marker(), c.Piece.Name, c.Detail))
+// checkChunks checks the chunks of l at st into mark. A snapshot none of
+// whose chunks was checked yet in this run is read as one stream, in order
+// and in parallel, which checks the stream's digest too; after a failure, or
+// when some chunks are known good, each remaining distinct chunk is checked
+// on its own, so that every bad one is recorded.
+func (e *Executor) checkChunks(ctx context.Context, st providers.Store, l snapshot.ChunkList, parallel int, mark *Mark) error {
+	good := e.checkedChunks(st.Name())
+	cs := &chunkStore{st: st}
+	todo := make([]snapshot.ChunkRef, 0, len(l.Chunks))
+	for _, r := range distinct(l.Chunks) {
+		if good.Has(r.ID) {
+			mark.ChunksKnown++
+		} else {
+			todo = append(todo, r)
 		}
 	}
-	return out
+	if mark.ChunksKnown == 0 {
+		r := snapshot.ReadChunks(ctx, l, cs.fetch, parallel)
+		_, err := io.CopyBuffer(struct{ io.Writer }{io.Discard}, r, make([]byte, 1<<20))
+		r.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var de *snapshot.DigestError
+		switch {
+		case err == nil:
+			good.AddList(l.Chunks)
+			mark.ChunksRead, mark.StreamChecked = len(todo), true
+			return nil
+		case errors.As(err, &de) && de.Piece == snapshot.StreamSumName:
+			// every chunk matched its ID: chunks.txt and data.tar.sha256 disagree
+			mark.ChunksRead, mark.StreamChecked = len(todo), true
+			mark.Chunks = append(mark.Chunks, MarkChunk{Name: snapshot.StreamSumName, Marker: "*", Status: "differs", Detail: err.Error()})
+			return nil
+		}
+	}
+	return e.checkEach(ctx, cs, todo, parallel, good, mark)
 }
 
-func sidecarProblem(ctx context.Context, st providers.Store, dir string, m *snapshot.Manifest) []string {
-	rc, err := st.Open(ctx, path.Join(dir, snapshot.SidecarName))
+// checkEach checks each of refs on its own, on parallel goroutines.
+func (e *Executor) checkEach(ctx context.Context, cs *chunkStore, refs []snapshot.ChunkRef, parallel int,
+	good *snapshot.ChunkSet, mark *Mark) error {
+	checker, err := snapshot.NewChunkChecker(parallel)
 	if err != nil {
-		return []string{snapshot.SidecarName + " is missing or unreadable"}
+		return err
 	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxManifest))
-	if err != nil {
-		return []string{snapshot.SidecarName + " is unreadable"}
+	defer checker.Close()
+	work := make(chan snapshot.ChunkRef)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range max(parallel, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ref := range work {
+				_, err := checker.Fetch(ctx, ref, cs.fetch)
+				if err == nil {
+					good.Add(ref.ID)
+					continue
+				}
+				st := snapshot.StatusOf(err)
+				mu.Lock()
+				mark.Chunks = append(mark.Chunks, MarkChunk{Name: snapshot.ChunkPath(ref.ID), Marker: st.Marker(), Status: st.String(), Detail: err.Error()})
+				mu.Unlock()
+			}
+		}()
 	}
-	sums, err := snapshot.ParseSidecar(b)
-	if err != nil {
-		return []string{err.Error()}
+	feed(ctx, work, refs)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	for _, p := range m.Pieces {
-		if sums[p.Name] != p.SHA256 {
-			return []string{snapshot.SidecarName + " disagrees with manifest.json about " + p.Name}
-		}
-	}
+	mark.ChunksRead = len(refs)
+	slices.SortFunc(mark.Chunks, func(a, b MarkChunk) int { return strings.Compare(a.Name, b.Name) })
 	return nil
+}
+
+// checkedChunks is the set of chunks this Executor has read and found good
+// at destination dest.
+func (e *Executor) checkedChunks(dest string) *snapshot.ChunkSet {
+	e.checkedMu.Lock()
+	defer e.checkedMu.Unlock()
+	if e.checked == nil {
+		e.checked = map[string]*snapshot.ChunkSet{}
+	}
+	s := e.checked[dest]
+	if s == nil {
+		s = snapshot.NewChunkSet()
+		e.checked[dest] = s
+	}
+	return s
+}
+
+// chunkProblems says what failed, a few chunks by name.
+func chunkProblems(bad []MarkChunk) string {
+	if len(bad) == 0 {
+		return ""
+	}
+	var out []string
+	for i, c := range bad {
+		if i == 3 {
+			out = append(out, fmt.Sprintf("and %d more (see %s)", len(bad)-3, snapshot.CorruptName))
+			break
+		}
+		out = append(out, c.Marker+" "+c.Detail) // the detail names the chunk
+	}
+	return strings.Join(out, "; ")
 }
 
 // Record writes verified.json (and drops a stale corrupt.json) or

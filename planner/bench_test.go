@@ -28,7 +28,7 @@ func millionSetup(apps, perLoc int) (*spec.Config, *Inventory, time.Time) {
 			cs := make([]Copy, perLoc)
 			for j := range cs {
 				id := snapshot.NewID(last.Add(-time.Duration(perLoc-1-j) * day))
-				cs[j] = Copy{ID: id, Complete: true, Size: 1 << 20, Pieces: 1, ModTime: id.Time(), Verified: now.Add(-time.Hour)}
+				cs[j] = Copy{ID: id, Complete: true, Size: 1 << 20, ModTime: id.Time(), Verified: now.Add(-time.Hour)}
 			}
 			inv.Copies[a.Name][l] = cs
 		}

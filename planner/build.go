@@ -71,6 +71,9 @@ func BuildInventory(cfg *spec.Config, listings []Listing) *Inventory {
 	slices.SortFunc(inv.Orphans, func(a, b Orphan) int {
 		return cmp.Or(cmp.Compare(a.Destination, b.Destination), cmp.Compare(a.Dir, b.Dir))
 	})
+	slices.SortFunc(inv.Format1, func(a, b Format1Dir) int {
+		return cmp.Or(cmp.Compare(a.Destination, b.Destination), cmp.Compare(a.Dir, b.Dir))
+	})
 	inv.Fingerprint = fp.sum()
 	return inv
 }
@@ -214,6 +217,10 @@ func classify(inv *Inventory, l *Listing, refs []entryRef, claims map[string][]t
 			return
 		}
 		c := buildCopy(l.Entries, group)
+		if c.Format1 {
+			inv.Format1 = append(inv.Format1, Format1Dir{Destination: l.Destination, Dir: dir, Split: c.Format1Split})
+			return
+		}
 		for _, t := range ts {
 			addCopy(inv, t, c, counts[t])
 		}
@@ -287,9 +294,12 @@ func classifyObject(c *Copy, e *Entry, rest string) {
 		c.Verified = later(c.Verified, e.ModTime)
 	case rest == snapshot.CorruptName:
 		c.Corrupt = later(c.Corrupt, e.ModTime)
-	case isPiece(rest):
+	case isFormat1(rest):
+		c.Format1 = true
+		c.Format1Split = c.Format1Split || rest != snapshot.Format1Archive
+	}
+	if !isTemp(rest) {
 		c.Size += e.Size
-		c.Pieces++
 	}
 }
 
@@ -297,12 +307,13 @@ func isTemp(name string) bool {
 	return strings.Contains(name, snapshot.TempMarker) || strings.HasSuffix(name, ".partial")
 }
 
-// isPiece reports whether name is data.tar.zst or data.tar.zst.NNN.
-func isPiece(name string) bool {
-	if name == snapshot.ArchiveName {
+// isFormat1 reports whether name is format 1's data.tar.zst or one of its
+// pieces data.tar.zst.NNN.
+func isFormat1(name string) bool {
+	if name == snapshot.Format1Archive {
 		return true
 	}
-	num, ok := strings.CutPrefix(name, snapshot.ArchiveName+".")
+	num, ok := strings.CutPrefix(name, snapshot.Format1Archive+".")
 	if !ok || len(num) < 3 {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,11 +28,11 @@ func sharedListings() []Listing {
 		completeEntries("local/hydro/2026/11/19/020000Z", at.Add(-day), 1),
 		completeEntries("local/hydro/2026/11/20/020000Z", at, 3),
 		[]Entry{
-			{Path: "local/hydro/2026/11/20/020000Z/data.tar.zst.003.strata-tmp-abc", Size: 7, ModTime: at.Add(2 * time.Hour)},
+			{Path: "local/hydro/2026/11/20/020000Z/chunks.txt.strata-tmp-abc", Size: 7, ModTime: at.Add(2 * time.Hour)},
 			{Path: "local/hydro/2026/11/20/020000Z/corrupt.json", Size: 9, ModTime: at.Add(3 * time.Hour)},
 			// incomplete: no manifest
-			{Path: "local/hydro/2026/11/21/020000Z/data.tar.zst.000", Size: 500, ModTime: at.Add(day)},
-			{Path: "local/hydro/2026/11/21/020000Z/data.tar.zst.001.partial", Size: 20, ModTime: at.Add(day + time.Minute)},
+			{Path: "local/hydro/2026/11/21/020000Z/chunks.txt", Size: 500, ModTime: at.Add(day)},
+			{Path: "local/hydro/2026/11/21/020000Z/data.tar.sha256.partial", Size: 20, ModTime: at.Add(day + time.Minute)},
 			{Path: ".strata/locks/L1.json", Size: 100, ModTime: at},
 			{Path: "README", Size: 1, ModTime: at},
 		},
@@ -51,16 +52,16 @@ func TestBuildInventory(t *testing.T) {
 		t.Fatalf("local copies: %+v", local)
 	}
 	c19, c20, c21 := local[0], local[1], local[2]
-	if !c19.Complete || c19.Size != 1000 || c19.Pieces != 1 || !c19.Healthy() || c19.Dir != "local/hydro/2026/11/19/020000Z" {
+	if !c19.Complete || c19.Size != 717 || !c19.Healthy() || c19.Dir != "local/hydro/2026/11/19/020000Z" {
 		t.Errorf("Nov 19: %+v", c19)
 	}
-	if c20.ID.String() != "2026-11-20T02:00:00Z" || c20.Size != 3000 || c20.Pieces != 3 || c20.Healthy() {
-		t.Errorf("Nov 20 (3 pieces, corrupt): %+v", c20)
+	if c20.ID.String() != "2026-11-20T02:00:00Z" || c20.Size != 926 || c20.Healthy() {
+		t.Errorf("Nov 20 (corrupt): %+v", c20)
 	}
 	if !c20.Verified.Equal(nov20.Add(time.Hour)) || !c20.Corrupt.Equal(nov20.Add(3*time.Hour)) || !c20.ModTime.Equal(nov20.Add(3*time.Hour)) {
 		t.Errorf("Nov 20 times: %+v", c20)
 	}
-	if want := []string{"local/hydro/2026/11/20/020000Z/data.tar.zst.003.strata-tmp-abc"}; !slices.Equal(c20.Temps, want) {
+	if want := []string{"local/hydro/2026/11/20/020000Z/chunks.txt.strata-tmp-abc"}; !slices.Equal(c20.Temps, want) {
 		t.Errorf("Nov 20 temps %q", c20.Temps)
 	}
 	if c21.Complete || c21.Size != 500 || len(c21.Temps) != 1 {
@@ -169,5 +170,51 @@ func TestPlanFromListings(t *testing.T) {
 	action(t, p, "transfer:hydro:archive/nas:2026-11-19T02:00:00Z")
 	if !hasWarning(p, `"backup1"`, "ssh: connection refused") || !hasWarning(p, "orphaned", "nas:old/app") {
 		t.Errorf("warnings %q", p.Warnings)
+	}
+}
+
+// TestFormat1IsReportedNotPlanned: a format-1 snapshot directory (one
+// data.tar.zst, or pieces) is never a copy — nothing restores, transfers,
+// purges or cleans it up — and the plan warns, naming it, with the recipe
+// that restores it without strata.
+func TestFormat1IsReportedNotPlanned(t *testing.T) {
+	cfg := sharedConfig()
+	old := "local/hydro/2026/11/18/020000Z"
+	split := "local/hydro/2026/11/17/020000Z"
+	nas := slices.Concat(completeEntries("local/hydro/2026/11/19/020000Z", nov20.Add(-day), 1), []Entry{
+		{Path: old + "/data.tar.zst", Size: 1000, ModTime: nov20},
+		{Path: old + "/data.tar.zst.sha256", Size: 80, ModTime: nov20},
+		{Path: old + "/manifest.json", Size: 500, ModTime: nov20},
+		{Path: split + "/data.tar.zst.000", Size: 1000, ModTime: nov20}, // no manifest: still never cleaned up
+	})
+	inv := BuildInventory(cfg, []Listing{{Destination: "nas", Entries: nas}, {Destination: "backup1"}})
+	for _, c := range inv.Copies["hydro"][loc("local", "nas")] {
+		if c.Dir == old || c.Dir == split {
+			t.Errorf("format-1 directory became a copy: %+v", c)
+		}
+	}
+	want := []Format1Dir{{Destination: "nas", Dir: split, Split: true}, {Destination: "nas", Dir: old}}
+	if !slices.Equal(inv.Format1, want) {
+		t.Errorf("Format1 = %+v, want %+v", inv.Format1, want)
+	}
+	p, err := BuildPlan(cfg, inv, nov20, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range p.Actions {
+		if a.Dir == old || a.Dir == split || a.SourceDir == old || a.SourceDir == split {
+			t.Errorf("action on a format-1 directory: %+v", a)
+		}
+	}
+	var warned int
+	for _, w := range p.Warnings {
+		if strings.Contains(w, "format 1") && strings.Contains(w, "| zstd -dc | tar -x") &&
+			(strings.Contains(w, old) && strings.Contains(w, "cat data.tar.zst |") ||
+				strings.Contains(w, split) && strings.Contains(w, "cat data.tar.zst.[0-9]* |")) {
+			warned++
+		}
+	}
+	if warned != 2 {
+		t.Errorf("warnings %q: want one per format-1 directory, with its recipe", p.Warnings)
 	}
 }

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -114,7 +113,7 @@ func put(inv *Inventory, cfg *spec.Config, app string, l Location, times ...time
 	for _, t := range times {
 		id := snapshot.NewID(t)
 		putCopy(inv, app, l, Copy{ID: id, Dir: snapshot.Path(cfg.Application(app).Paths[l.Tier], id),
-			Complete: true, Size: 100, Pieces: 1, ModTime: t, Verified: t})
+			Complete: true, Size: 100, ModTime: t, Verified: t})
 	}
 }
 
@@ -217,18 +216,11 @@ func remove(inv *Inventory, a Action, id snapshot.ID) {
 }
 
 // completeEntries returns the listing entries of one complete, verified
-// snapshot directory of dir with n pieces.
+// format-2 snapshot directory of dir whose chunks.txt is 100·n bytes.
 func completeEntries(dir string, at time.Time, n int) []Entry {
-	var es []Entry
-	for i := range n {
-		name := snapshot.ArchiveName
-		if n > 1 {
-			name = fmt.Sprintf("%s.%03d", snapshot.ArchiveName, i)
-		}
-		es = append(es, Entry{Path: dir + "/" + name, Size: 1000, ModTime: at})
-	}
-	return append(es,
-		Entry{Path: dir + "/" + snapshot.SidecarName, Size: 80, ModTime: at},
-		Entry{Path: dir + "/" + snapshot.ManifestName, Size: 500, ModTime: at.Add(time.Second)},
-		Entry{Path: dir + "/" + snapshot.VerifiedName, Size: 50, ModTime: at.Add(time.Hour)})
+	return []Entry{
+		{Path: dir + "/" + snapshot.ChunkListName, Size: 100 * int64(n), ModTime: at},
+		{Path: dir + "/" + snapshot.StreamSumName, Size: 67, ModTime: at},
+		{Path: dir + "/" + snapshot.ManifestName, Size: 500, ModTime: at.Add(time.Second)},
+		{Path: dir + "/" + snapshot.VerifiedName, Size: 50, ModTime: at.Add(time.Hour)}}
 }

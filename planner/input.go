@@ -20,11 +20,8 @@ func snapshotInput(app *spec.Application, dest *spec.Destination) *SnapshotInput
 	for _, h := range app.Hooks {
 		in.Hooks = append(in.Hooks, Hook{Name: h.Name, Command: orNil(h.Command), Timeout: h.Timeout})
 	}
-	if dest != nil {
-		in.PieceSize = dest.Split
-		if dest.Encrypt != nil {
-			in.Encryption = "rclone-crypt"
-		}
+	if dest != nil && dest.Encrypt != nil {
+		in.Encryption = "rclone-crypt"
 	}
 	return in
 }

@@ -60,9 +60,15 @@ type Copy struct {
 	Dir string
 	// Complete is true when manifest.json is present.
 	Complete bool
-	// Size is the sum of the sizes of the data pieces.
-	Size   int64
-	Pieces int
+	// Size is the sum of the sizes of the snapshot directory's own objects
+	// (chunks.txt, data.tar.sha256, manifest.json, marks): the chunks live
+	// in the destination's shared chunk store, which the planner never
+	// lists, so the listing cannot say what a copy's chunks weigh.
+	Size int64
+	// Format1 is set when the directory holds format 1's data.tar.zst (or
+	// its pieces, Format1Split): such a directory is reported, never
+	// planned for.
+	Format1, Format1Split bool
 	// ModTime is the newest modtime of any object in the directory.
 	ModTime time.Time
 	// Verified is the modtime of verified.json; zero when absent.
@@ -94,6 +100,13 @@ type OldKey struct {
 	Path     string
 }
 
+// Format1Dir is a snapshot directory of format 1.
+type Format1Dir struct {
+	Destination string `json:"destination"`
+	Dir         string `json:"dir"`
+	Split       bool   `json:"split"` // pieces data.tar.zst.NNN rather than one data.tar.zst
+}
+
 // Inventory is everything the planner knows about what is stored.
 type Inventory struct {
 	// Copies maps an application name and location to its copies, oldest first.
@@ -114,6 +127,10 @@ type Inventory struct {
 	Old map[OldKey][]Copy
 	// Orphans are snapshot directories no application claims.
 	Orphans []Orphan
+	// Format1 are snapshot directories of format 1 (data.tar.zst), which
+	// strata no longer reads: reported, never restored, transferred,
+	// purged or cleaned up.
+	Format1 []Format1Dir
 	// Fingerprint summarises the listings (sans leases) so a saved plan can
 	// tell whether the stored state changed since it was made.
 	Fingerprint string

@@ -134,7 +134,7 @@ func mergeMoved(copies []Copy, c Copy, dir string) []Copy {
 		}
 		at := &copies[i]
 		if !at.Complete && c.Complete {
-			at.Complete, at.Size, at.Pieces = true, c.Size, c.Pieces
+			at.Complete, at.Size = true, c.Size
 		}
 		at.Verified, at.Corrupt = later(at.Verified, c.Verified), later(at.Corrupt, c.Corrupt)
 		at.ModTime = later(at.ModTime, c.ModTime)

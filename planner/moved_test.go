@@ -126,7 +126,7 @@ func TestMoveInterrupted(t *testing.T) {
 	cfg := movedConfig("old")
 	ls := historyListings("old", 2)
 	half := "local/hydro/2026/11/20/020000Z"
-	ls[0].Entries = append(ls[0].Entries, Entry{Path: half + "/" + snapshot.ArchiveName, Size: 1000, ModTime: nov20})
+	ls[0].Entries = append(ls[0].Entries, Entry{Path: half + "/" + snapshot.ChunkListName, Size: 1000, ModTime: nov20})
 	p := mustPlan(t, cfg, BuildInventory(cfg, ls), ts("2026-11-20T03:00:00Z"), Options{})
 	for _, a := range p.Actions {
 		if a.Dir == half && a.Kind != Verify {

@@ -104,6 +104,22 @@ type Action struct {
 	Input *SnapshotInput `json:"input,omitempty"`
 	// GC is what a gc action deletes and when (gc only).
 	GC *GCParams `json:"gc,omitempty"`
+	// Parents are snapshot directories at Location (relative to its
+	// destination root) of complete, healthy copies of the same
+	// application, newest first: the chunks their chunks.txt name are at
+	// that destination (gc never deletes a referenced chunk), which answers
+	// most of a snapshot's or transfer's "is this chunk there?" without
+	// asking the store (snapshot, transfer).
+	Parents []string `json:"parents,omitempty"`
+	// Damaged are snapshot directories at Location of copies of the same
+	// application whose last verification failed: the chunks their
+	// corrupt.json names are written again rather than taken as present,
+	// which heals them for every snapshot sharing them (snapshot, transfer).
+	Damaged []string `json:"damaged,omitempty"`
+	// Transfers is how many chunks the action moves or checks at once at
+	// Location: the destination's transfers setting, or the default
+	// (snapshot, transfer, repair, verify).
+	Transfers int `json:"transfers,omitempty"`
 	// Paths lists extra objects (cleanup of temporary files).
 	Paths []string `json:"paths,omitempty"`
 	// Moves are the snapshot directories a move re-homes, newest first:
@@ -132,8 +148,6 @@ type SnapshotInput struct {
 	// Labels are recorded in the manifest (the application's labels and its
 	// server, vm and relpath).
 	Labels map[string]string `json:"labels,omitempty"`
-	// PieceSize is the largest piece of the archive in bytes; 0 means one.
-	PieceSize int64 `json:"piece_size,omitempty"`
 	// Encryption is what the manifest records: "none" or "rclone-crypt".
 	Encryption string `json:"encryption"`
 	// OnUnreadable is "fail" when a source path that cannot be read fails

@@ -55,6 +55,7 @@ func BuildPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts Options) (*
 	}
 	b.destroyRemoved()
 	b.warnOrphans()
+	b.warnFormat1()
 	return b.finishChecked()
 }
 
@@ -71,6 +72,7 @@ func (b *builder) warnf(format string, args ...any) {
 func (b *builder) add(a Action, tier, dest int, sec int64) {
 	slices.Sort(a.DependsOn)
 	a.DependsOn = slices.Compact(a.DependsOn)
+	b.chunkParams(&a)
 	b.actions = append(b.actions, ordered{Action: a, tier: tier, dest: dest, sec: sec})
 }
 
@@ -97,6 +99,16 @@ func (b *builder) warnOrphans() {
 				j-i, os[i].Destination, prefix, os[i].ID, os[j-1].ID)
 		}
 		i = j
+	}
+}
+
+// warnFormat1 reports every format-1 snapshot directory, with the recipe
+// that restores it without strata.
+func (b *builder) warnFormat1() {
+	for _, f := range b.inv.Format1 {
+		b.warnf("format 1: %s:%s holds %s, which this strata no longer reads; it is left alone (never restored, "+
+			"transferred or purged). To restore it without strata, in that directory: %s",
+			f.Destination, f.Dir, snapshot.Format1Archive, snapshot.Format1Recipe(f.Split))
 	}
 }
 

@@ -50,10 +50,13 @@ func DirMode(m os.FileMode) os.FileMode {
 func ReadOnly(m os.FileMode) os.FileMode { return m.Perm() &^ 0o222 }
 
 // immutable says whether the object at p (its final name) is never modified
-// once written: a snapshot's archive or pieces, its digests, its manifest.
+// once written: a chunk, a snapshot's chunk list, stream digest and manifest.
 func immutable(p string) bool {
-	base := path.Base(p)
-	return strings.HasPrefix(base, snapshot.ArchiveName) || base == snapshot.ManifestName
+	switch path.Base(p) {
+	case snapshot.ChunkListName, snapshot.StreamSumName, snapshot.ManifestName:
+		return true
+	}
+	return strings.HasPrefix(p, snapshot.ChunkDir+"/") && strings.HasSuffix(p, ".zst")
 }
 
 // permFS sets modes on the file system under a store's base Fs. Paths are

@@ -28,7 +28,8 @@ func writeLayout(t *testing.T, s providers.Store) []string {
 	t.Helper()
 	ctx := context.Background()
 	dir := "app/2026/11/21/020000Z"
-	names := []string{dir + "/data.tar.zst.000", dir + "/data.tar.zst.sha256", dir + "/manifest.json",
+	chunk := ".strata/chunks/ab/ab" + strings.Repeat("0", 62) + ".zst"
+	names := []string{chunk, dir + "/chunks.txt", dir + "/data.tar.sha256", dir + "/manifest.json",
 		dir + "/verified.json", ".strata/locks/lease1.json"}
 	for _, p := range names {
 		if _, err := s.Write(ctx, p, strings.NewReader("secret "+p), -1); err != nil {
@@ -39,7 +40,7 @@ func writeLayout(t *testing.T, s providers.Store) []string {
 	if _, err := src.Write(ctx, "x", strings.NewReader("copied secret"), -1); err != nil {
 		t.Fatal(err)
 	}
-	copied := "other/2026/01/01/000000Z/data.tar.zst"
+	copied := ".strata/chunks/cd/cd" + strings.Repeat("0", 62) + ".zst"
 	if err := s.Copy(ctx, src, "x", copied); err != nil {
 		t.Fatalf("copy: %v", err)
 	}
@@ -48,7 +49,9 @@ func writeLayout(t *testing.T, s providers.Store) []string {
 
 // wantMode is the mode the store gives to the object p for the file mode m.
 func wantMode(p string, m os.FileMode) os.FileMode {
-	if base := path.Base(p); strings.HasPrefix(base, "data.tar.zst") || base == "manifest.json" {
+	base := path.Base(p)
+	if base == "chunks.txt" || base == "data.tar.sha256" || base == "manifest.json" ||
+		(strings.Contains(p, "/.strata/chunks/") && strings.HasSuffix(p, ".zst")) {
 		return providers.ReadOnly(m)
 	}
 	return m

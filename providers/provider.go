@@ -68,6 +68,14 @@ type Store interface {
 	Usage(ctx context.Context) (u Usage, ok bool, err error)
 }
 
+// Stater is a Store that tells whether an object exists without reading it
+// (every Store this package opens is one).
+type Stater interface {
+	// Stat returns the entry of the object at p; a missing object is
+	// ErrNotFound (wrapped).
+	Stat(ctx context.Context, p string) (Entry, error)
+}
+
 // ErrNotFound is returned (wrapped) by Open for a missing object.
 var ErrNotFound = errNotFound{}
 

@@ -183,6 +183,27 @@ func (s *store) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 	return rc, err
 }
 
+// Stat returns the entry of the object at p, reading none of its data (one
+// metadata request on a remote backend); a missing object is ErrNotFound.
+// Unlike Open, a miss under crypt does not list the root to tell a wrong
+// password: Stat answers "is this chunk there?", where a miss is common.
+func (s *store) Stat(ctx context.Context, p string) (Entry, error) {
+	ctx = s.with(ctx)
+	c, err := cleanPath(p)
+	if err != nil {
+		return Entry{}, s.errorf("stat", p, err)
+	}
+	o, err := s.f.NewObject(ctx, c)
+	switch {
+	case errors.Is(err, fs.ErrorObjectNotFound), errors.Is(err, fs.ErrorIsDir),
+		errors.Is(err, fs.ErrorNotAFile), errors.Is(err, fs.ErrorDirNotFound):
+		return Entry{}, s.errorf("stat", p, ErrNotFound)
+	case err != nil:
+		return Entry{}, s.errorf("stat", p, err)
+	}
+	return Entry{Path: o.Remote(), Size: o.Size(), ModTime: o.ModTime(ctx)}, nil
+}
+
 // open also returns the object's size.
 func (s *store) open(ctx context.Context, op, p string) (io.ReadCloser, int64, error) {
 	o, err := s.object(ctx, op, p)

@@ -31,12 +31,23 @@ const maxFrameSize = MaxChunkSize + MaxChunkSize/8
 // ChunkPath) or the stream (StreamSumName) instead of io.EOF. Errors are
 // sticky; Close stops the fetches and waits for them.
 func ReadChunks(ctx context.Context, list ChunkList, fetch ChunkFetch, parallel int) io.ReadCloser {
+	return ReadChunksFrom(ctx, list, []ChunkFetch{fetch}, parallel)
+}
+
+// ReadChunksFrom is ReadChunks over several copies of the chunk store (e.g.
+// the destinations of other tiers), in order of preference: a chunk that
+// is missing or fails its check at one is fetched from the next, and only
+// when none has a good one is it an error (that of the last).
+func ReadChunksFrom(ctx context.Context, list ChunkList, fetches []ChunkFetch, parallel int) io.ReadCloser {
 	parallel = max(parallel, 1)
 	ctx, cancel := context.WithCancel(ctx)
-	r := &chunkReader{ctx: ctx, cancel: cancel, list: list, fetch: fetch,
+	r := &chunkReader{ctx: ctx, cancel: cancel, list: list, fetches: fetches,
 		order: make(chan *fetchJob, parallel), slots: make(chan struct{}, parallel), hash: sha256.New()}
 	if len(list.Chunks) == 0 {
 		r.err = errors.New("chunk list is empty")
+	}
+	if len(fetches) == 0 {
+		r.err = errors.New("no chunk store to read from")
 	}
 	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(parallel),
 		zstd.WithDecoderMaxMemory(MaxChunkSize), zstd.WithDecoderMaxWindow(maxWindow))
@@ -55,14 +66,14 @@ func ReadChunks(ctx context.Context, list ChunkList, fetch ChunkFetch, parallel 
 
 // chunkReader implements ReadChunks.
 type chunkReader struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	list   ChunkList
-	fetch  ChunkFetch
-	dec    *zstd.Decoder
-	order  chan *fetchJob // the fetches, in stream order
-	slots  chan struct{}  // one per fetch in flight or chunk not yet read
-	wg     sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+	list    ChunkList
+	fetches []ChunkFetch
+	dec     *zstd.Decoder
+	order   chan *fetchJob // the fetches, in stream order
+	slots   chan struct{}  // one per fetch in flight or chunk not yet read
+	wg      sync.WaitGroup
 
 	cur  *fetchJob // the chunk being read, or nil
 	off  int       // bytes of it read
@@ -99,10 +110,28 @@ func (r *chunkReader) dispatch() {
 	}
 }
 
-// fetchChunk fetches, decompresses and checks one chunk.
+// fetchChunk fetches, decompresses and checks one chunk, from the first
+// store that has a good one.
 func (r *chunkReader) fetchChunk(ref ChunkRef) ([]byte, error) {
+	var err error
+	for _, fetch := range r.fetches {
+		var frame, data []byte
+		if frame, err = fetchFrame(r.ctx, ref, fetch); err == nil {
+			if data, err = decodeChunk(r.dec, ref, frame); err == nil {
+				return data, nil
+			}
+		}
+		if r.ctx.Err() != nil {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// fetchFrame reads the stored frame of chunk ref, bounded in size.
+func fetchFrame(ctx context.Context, ref ChunkRef, fetch ChunkFetch) ([]byte, error) {
 	name := ChunkPath(ref.ID)
-	rc, err := r.fetch(r.ctx, ref.ID)
+	rc, err := fetch(ctx, ref.ID)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &DigestError{Piece: name, Reason: ReasonMissing, Err: err}
@@ -117,13 +146,13 @@ func (r *chunkReader) fetchChunk(ref ChunkRef) ([]byte, error) {
 	if len(frame) > maxFrameSize {
 		return nil, &DigestError{Piece: name, Reason: ReasonSize, Want: "a frame of at most " + strconv.Itoa(maxFrameSize), Got: "more"}
 	}
-	return r.decode(ref, frame)
+	return frame, nil
 }
 
-// decode decompresses a chunk's frame and checks its size and digest.
-func (r *chunkReader) decode(ref ChunkRef, frame []byte) ([]byte, error) {
+// decodeChunk decompresses a chunk's frame and checks its size and digest.
+func decodeChunk(dec *zstd.Decoder, ref ChunkRef, frame []byte) ([]byte, error) {
 	name := ChunkPath(ref.ID)
-	data, err := r.dec.DecodeAll(frame, make([]byte, 0, ref.Size))
+	data, err := dec.DecodeAll(frame, make([]byte, 0, ref.Size))
 	if err != nil {
 		return nil, &DigestError{Piece: name, Reason: ReasonDigest, Want: ref.ID.String(),
 			Got: fmt.Sprintf("unknown (not a valid zstd frame: %v)", err)}

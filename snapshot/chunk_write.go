@@ -29,6 +29,10 @@ type ChunkSink interface {
 type ChunkOptions struct {
 	Level       int // zstd level (1 fastest … 22 smallest); 0 = zstd's default (3)
 	Concurrency int // goroutines hashing, compressing and storing; 0 = GOMAXPROCS, at most maxChunkWorkers
+	// Progress, when set, is called with each count of source bytes read
+	// (file contents, before compression), from the goroutine that reads
+	// the sources; it must be quick.
+	Progress func(n int64)
 }
 
 // maxChunkWorkers bounds the default concurrency, and so memory: each
@@ -66,6 +70,7 @@ func WriteChunks(ctx context.Context, src Source, opts ChunkOptions, store Chunk
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	a := newArchiver(ctx, src)
+	a.onRead = opts.Progress
 	defer a.close()
 	c, err := newCutter(a)
 	if err != nil {

@@ -30,7 +30,10 @@ package snapshot
 // without strata, in the destination root:
 //
 //	awk '{print ".strata/chunks/" substr($1,1,2) "/" $1 ".zst"}' APP/…/chunks.txt |
-//	  xargs cat | zstd -dc | tee >(sha256sum -c APP/…/data.tar.sha256) | tar -x
+//	  xargs cat | zstd -dc | tee >(sha256sum -c APP/…/data.tar.sha256 >&2) | tar -x
+//
+// (sha256sum's verdict goes to stderr: its stdout would be tee's, the pipe
+// into tar.)
 //
 // WriteChunks archives, cuts, hashes, compresses and hands to a ChunkSink
 // only the chunks the destination lacks, in one pass on every core.

@@ -142,12 +142,6 @@ func (t *trap) cause(err error) error {
 	if err == nil || t.err != nil {
 		return t.err
 	}
-	var de *decodeError
-	if pr, ok := t.r.(*pieceReader); ok && errors.As(err, &de) {
-		if perr := pr.finishPiece(); perr != nil {
-			return perr
-		}
-	}
 	return err
 }
 

@@ -321,24 +321,24 @@ func buildWideTree(t testing.TB, root string) {
 	}
 }
 
-// writeArchive writes the tree src in pieces of 256 KiB and returns them.
-func writeArchive(t testing.TB, src string) (out string, pieces []Piece) {
+// writeArchive writes the tree src as chunks under out and returns them.
+func writeArchive(t testing.TB, src string) (out string, list ChunkList) {
 	t.Helper()
 	out = t.TempDir()
-	res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: 256 << 10}, dirSink(out))
+	res, err := writeTo(context.Background(), Source{Paths: []string{src}}, ChunkOptions{}, out)
 	mustDo(t, err)
-	return out, res.Pieces
+	return out, res.List()
 }
 
 func TestExtractManyFilesInParallel(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	buildWideTree(t, src)
-	out, pieces := writeArchive(t, src)
+	out, list := writeArchive(t, src)
 	for _, writers := range []int{1, 3, 16} {
 		t.Run(fmt.Sprint(writers), func(t *testing.T) {
 			setWriters(t, writers)
 			dst := t.TempDir()
-			stats, err := Extract(context.Background(), NewReader(context.Background(), pieces, dirOpener(out)), dst, ExtractOptions{})
+			stats, err := ExtractTar(context.Background(), openArchive(context.Background(), out, list), dst, ExtractOptions{})
 			mustDo(t, err)
 			compareTrees(t, src, filepath.Join(dst, archiveName(src)))
 			if stats.Files != 606 || stats.Symlinks != 1 {
@@ -416,14 +416,14 @@ func TestExtractWriterErrorStops(t *testing.T) {
 func TestExtractCancel(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	buildWideTree(t, src)
-	out, pieces := writeArchive(t, src)
+	out, list := writeArchive(t, src)
 	before := runtime.NumGoroutine()
 	for _, after := range []int64{0, 300 << 10, 2 << 20, 6 << 20} {
 		ctx, cancel := context.WithCancel(context.Background())
-		r := &cancelAfter{r: NewReader(ctx, pieces, dirOpener(out)), n: after, cancel: cancel}
+		r := &cancelAfter{r: openArchive(ctx, out, list), n: after, cancel: cancel}
 		dst := t.TempDir()
 		start := time.Now()
-		_, err := Extract(ctx, r, dst, ExtractOptions{})
+		_, err := ExtractTar(ctx, r, dst, ExtractOptions{})
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("canceled after %d bytes: err = %v", after, err)
 		}
@@ -497,12 +497,12 @@ func checkGoroutines(t *testing.T, before int) {
 func TestExtractDigestErrorOfLargeFile(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	buildWideTree(t, src)
-	out, pieces := writeArchive(t, src)
-	last := pieces[len(pieces)-1].Name
+	out, list := writeArchive(t, src)
+	last := ChunkPath(list.Chunks[len(list.Chunks)-1].ID)
 	flipByte(last, 10)(t, out)
 	before := runtime.NumGoroutine()
 	dst := t.TempDir()
-	_, err := Extract(context.Background(), NewReader(context.Background(), pieces, dirOpener(out)), dst, ExtractOptions{})
+	_, err := ExtractTar(context.Background(), openArchive(context.Background(), out, list), dst, ExtractOptions{})
 	var de *DigestError
 	if !errors.As(err, &de) || de.Piece != last {
 		t.Errorf("err = %v, want a digest error on %s", err, last)

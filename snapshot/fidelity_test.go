@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sys/unix"
 )
 
@@ -154,7 +153,7 @@ func TestFidelity(t *testing.T) {
 		t.Logf("not tested here: %s", m)
 	}
 	out := t.TempDir()
-	res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{}, dirSink(out))
+	res, err := writeTo(context.Background(), Source{Paths: []string{src}}, ChunkOptions{}, out)
 	mustDo(t, err)
 	if len(res.Warnings) != 0 {
 		t.Errorf("warnings: %v", res.Warnings)
@@ -163,9 +162,9 @@ func TestFidelity(t *testing.T) {
 
 	t.Run("strata", func(t *testing.T) {
 		dst := t.TempDir()
-		r := NewReader(context.Background(), res.Pieces, dirOpener(out))
+		r := openArchive(context.Background(), out, res.List())
 		defer r.Close()
-		st, err := Extract(context.Background(), r, dst, ExtractOptions{})
+		st, err := ExtractTar(context.Background(), r, dst, ExtractOptions{})
 		mustDo(t, err)
 		if len(st.Warnings) != 0 {
 			t.Errorf("restore warnings: %v", st.Warnings)
@@ -178,7 +177,7 @@ func TestFidelity(t *testing.T) {
 		}
 	})
 	tarFile := filepath.Join(t.TempDir(), "archive.tar")
-	decompressTo(t, res.Pieces, out, tarFile)
+	streamTo(t, res.List(), out, tarFile)
 	if n := storedCopies(t, tarFile, "one copy"); n != 1 {
 		t.Errorf("the hard-linked content is stored %d times, want once", n)
 	}
@@ -213,18 +212,15 @@ func TestFidelity(t *testing.T) {
 	}
 }
 
-// decompressTo writes the tar stream of a stored archive to file.
-func decompressTo(t *testing.T, pieces []Piece, dir, file string) {
+// streamTo writes the tar stream of a stored snapshot to file.
+func streamTo(t *testing.T, list ChunkList, root, file string) {
 	t.Helper()
-	r := NewReader(context.Background(), pieces, dirOpener(dir))
+	r := openArchive(context.Background(), root, list)
 	defer r.Close()
-	dec, err := zstd.NewReader(r)
-	mustDo(t, err)
-	defer dec.Close()
 	f, err := os.Create(file)
 	mustDo(t, err)
 	defer f.Close()
-	_, err = io.Copy(f, dec)
+	_, err = io.Copy(f, r)
 	mustDo(t, err)
 }
 

@@ -18,25 +18,26 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// dirSink returns a sink that stores each piece as a file in dir.
-func dirSink(dir string) PieceSink {
-	return func(ctx context.Context, name string, r io.Reader) error {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(f, r); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	}
+// writeTo archives s into a chunk store rooted at root, as the executor
+// does into a destination root.
+func writeTo(ctx context.Context, s Source, opts ChunkOptions, root string) (*ChunkedResult, error) {
+	return WriteChunks(ctx, s, opts, &dirChunkStore{root: root})
 }
 
-// dirOpener opens pieces stored by dirSink.
-func dirOpener(dir string) OpenFunc {
-	return func(ctx context.Context, name string) (io.ReadCloser, error) {
-		return os.Open(filepath.Join(dir, name))
+// openArchive returns the tar stream of list, stored under root.
+func openArchive(ctx context.Context, root string, list ChunkList) io.ReadCloser {
+	return ReadChunks(ctx, list, (&dirChunkStore{root: root}).fetch, 4)
+}
+
+// flipByte returns a damage that flips one bit of byte at of the file name
+// under out.
+func flipByte(name string, at int64) func(*testing.T, string) {
+	return func(t *testing.T, out string) {
+		p := filepath.Join(out, name)
+		b, err := os.ReadFile(p)
+		mustDo(t, err)
+		b[at] ^= 0x40
+		mustDo(t, os.WriteFile(p, b, 0o644))
 	}
 }
 
@@ -194,14 +195,11 @@ func compress(t testing.TB, b []byte) []byte {
 }
 
 // listArchive returns the entry names of a stored archive.
-func listArchive(t *testing.T, dir string, pieces []Piece) []string {
+func listArchive(t *testing.T, root string, list ChunkList) []string {
 	t.Helper()
-	r := NewReader(context.Background(), pieces, dirOpener(dir))
+	r := openArchive(context.Background(), root, list)
 	defer r.Close()
-	dec, err := zstd.NewReader(r)
-	mustDo(t, err)
-	defer dec.Close()
-	tr := tar.NewReader(dec)
+	tr := tar.NewReader(r)
 	var names []string
 	for {
 		hdr, err := tr.Next()

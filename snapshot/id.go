@@ -1,7 +1,8 @@
 // Package snapshot owns strata's on-storage format (DESIGN.md §2): snapshot IDs
-// and their date-ordered directories, the manifest, the sha256sum sidecar, the
-// streaming tar+zstd archive writer and the digest-checking, path-safe
-// extractor. It does no storage I/O of its own: it reads and writes streams.
+// and their date-ordered directories, the manifest, format 2's content-defined
+// chunks (chunks.go), the streaming archive writer that cuts them, the
+// digest-checking chunk reader and the path-safe extractor. It does no
+// storage I/O of its own: it reads and writes streams and calls its sinks.
 package snapshot
 
 import (
@@ -13,11 +14,13 @@ import (
 
 // Well-known file names inside a snapshot directory.
 const (
-	ArchiveName  = "data.tar.zst"        // the archive, or the prefix of its pieces
-	SidecarName  = "data.tar.zst.sha256" // sha256sum-compatible digests of the pieces
-	ManifestName = "manifest.json"       // written last: the commit marker
-	VerifiedName = "verified.json"       // written by a passing verification
-	CorruptName  = "corrupt.json"        // written by a failing verification
+	ManifestName = "manifest.json" // written last: the commit marker
+	VerifiedName = "verified.json" // written by a passing verification
+	CorruptName  = "corrupt.json"  // written by a failing verification
+	// Format1Archive is format 1's archive (or the prefix of its pieces
+	// data.tar.zst.NNN), no longer read or written: strata only recognises
+	// it, to say so (see Format1Recipe).
+	Format1Archive = "data.tar.zst"
 	// LocksDir is the folder, relative to a destination root, holding leases.
 	LocksDir = ".strata/locks"
 	// TempMarker is part of the name of every temporary object strata writes.
@@ -110,14 +113,4 @@ func SplitPath(p string) (appPath string, id ID, rest string, ok bool) {
 		}
 	}
 	return "", ID{}, "", false
-}
-
-// PieceName returns the name of piece i of an archive. When the destination
-// splits, every piece is numbered, even a lone one: data.tar.zst.000, .001, …
-// Otherwise the single piece is ArchiveName.
-func PieceName(i int, split bool) string {
-	if !split {
-		return ArchiveName
-	}
-	return fmt.Sprintf("%s.%03d", ArchiveName, i)
 }

@@ -81,15 +81,3 @@ func TestPathAndSplitPath(t *testing.T) {
 		}
 	}
 }
-
-func TestPieceName(t *testing.T) {
-	for _, tc := range []struct {
-		i     int
-		split bool
-		want  string
-	}{{0, false, "data.tar.zst"}, {0, true, "data.tar.zst.000"}, {1, true, "data.tar.zst.001"}, {1234, true, "data.tar.zst.1234"}} {
-		if got := PieceName(tc.i, tc.split); got != tc.want {
-			t.Errorf("PieceName(%d, %v) = %q, want %q", tc.i, tc.split, got, tc.want)
-		}
-	}
-}

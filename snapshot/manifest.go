@@ -3,14 +3,19 @@ package snapshot
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
 
-// FormatVersion is the version of the manifest format written by this strata.
-const FormatVersion = 1
+// FormatVersion is the version of the manifest format written by this
+// strata: format 2, content-defined chunks (chunks.go). Format 1 (one whole
+// data.tar.zst per snapshot) is no longer read.
+const FormatVersion = 2
 
-// Manifest describes one complete snapshot; its presence commits the snapshot.
+// Manifest describes one complete snapshot; its presence commits the
+// snapshot. The chunks themselves are listed in chunks.txt, and the stream's
+// digest is in data.tar.sha256 too: the manifest does not repeat the list.
 type Manifest struct {
 	FormatVersion int               `json:"format_version"`
 	App           string            `json:"app"`
@@ -23,9 +28,15 @@ type Manifest struct {
 	Source        SourceSummary     `json:"source"`
 	Compression   string            `json:"compression"` // "zstd"
 	Encryption    string            `json:"encryption"`  // "none" or "rclone-crypt"
-	Pieces        []Piece           `json:"pieces"`
-	Size          int64             `json:"size"`   // bytes of the whole archive
-	SHA256        string            `json:"sha256"` // hex digest of the whole archive
+	Chunker       string            `json:"chunker"`     // Chunker(): the cut's algorithm and parameters
+	Chunks        int               `json:"chunks"`      // lines of chunks.txt
+	Size          int64             `json:"size"`        // bytes of the whole tar stream (the logical size)
+	// Added is the compressed bytes this snapshot stored at the destination
+	// where it was made (the chunks it was the first to need there);
+	// AddedChunks how many chunks that was.
+	Added       int64  `json:"bytes_added"`
+	AddedChunks int    `json:"chunks_added"`
+	SHA256      string `json:"sha256"` // hex digest of the whole tar stream
 	// Warnings say what the snapshot left out or kept imperfectly: files that
 	// changed, shrank, grew or vanished while read, unreadable or skipped paths.
 	Warnings []string `json:"warnings,omitempty"`
@@ -43,61 +54,62 @@ type SourceSummary struct {
 	Hooks    []string `json:"hooks,omitempty"` // names of the hooks whose output is under hooks/
 }
 
-// Piece is one stored piece of the archive.
-type Piece struct {
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
 // Marshal encodes the manifest as indented JSON.
 func (m *Manifest) Marshal() ([]byte, error) {
 	return json.MarshalIndent(m, "", "  ")
 }
 
-// ParseManifest decodes and checks a manifest: a supported format version,
-// pieces named as PieceName names them, hex SHA-256 digests, and piece sizes
-// that add up to the archive size.
+// ErrFormat1 is what ParseManifest returns (wrapped) for a manifest of
+// format 1, which this strata no longer reads.
+var ErrFormat1 = errors.New("format 1 (one whole " + Format1Archive + " per snapshot) is no longer read by strata")
+
+// ParseManifest decodes and checks a manifest: format version 2, a chunker,
+// at least one chunk, a non-negative size and added bytes, a hex SHA-256.
 func ParseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
-	if m.FormatVersion < 1 || m.FormatVersion > FormatVersion {
+	switch {
+	case m.FormatVersion == 1:
+		return nil, fmt.Errorf("manifest: %w", ErrFormat1)
+	case m.FormatVersion != FormatVersion:
 		return nil, fmt.Errorf("manifest: unsupported format_version %d", m.FormatVersion)
-	}
-	if err := checkPieces(m.Pieces, m.Size); err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
-	}
-	if !isHexDigest(m.SHA256) {
+	case m.Chunker == "":
+		return nil, errors.New("manifest: no chunker")
+	case m.Chunks < 1 || m.AddedChunks < 0 || m.AddedChunks > m.Chunks:
+		return nil, fmt.Errorf("manifest: invalid chunk counts %d (added %d)", m.Chunks, m.AddedChunks)
+	case m.Size < 0 || m.Added < 0:
+		return nil, fmt.Errorf("manifest: invalid size %d or bytes added %d", m.Size, m.Added)
+	case !isHexDigest(m.SHA256):
 		return nil, fmt.Errorf("manifest: invalid sha256 %q", m.SHA256)
 	}
 	return &m, nil
 }
 
-// checkPieces checks the names, sizes and digests of an archive's pieces.
-func checkPieces(pieces []Piece, total int64) error {
-	if len(pieces) == 0 {
-		return fmt.Errorf("no pieces")
-	}
-	split := pieces[0].Name != ArchiveName
-	var sum int64
-	for i, p := range pieces {
-		if want := PieceName(i, split); p.Name != want {
-			return fmt.Errorf("piece %d is named %q, want %q", i, p.Name, want)
-		}
-		if p.Size < 0 || sum+p.Size < sum {
-			return fmt.Errorf("piece %s: invalid size %d", p.Name, p.Size)
-		}
-		if !isHexDigest(p.SHA256) {
-			return fmt.Errorf("piece %s: invalid sha256 %q", p.Name, p.SHA256)
-		}
-		sum += p.Size
-	}
-	if sum != total {
-		return fmt.Errorf("pieces add up to %d bytes, size says %d", sum, total)
+// CheckList checks that a snapshot's chunks.txt and data.tar.sha256 agree
+// with its manifest: the chunk count, the size and the stream digest.
+func (m *Manifest) CheckList(l ChunkList) error {
+	switch {
+	case len(l.Chunks) != m.Chunks:
+		return fmt.Errorf("%s lists %d chunks, %s says %d", ChunkListName, len(l.Chunks), ManifestName, m.Chunks)
+	case l.Size() != m.Size:
+		return fmt.Errorf("%s adds up to %d bytes, %s says %d", ChunkListName, l.Size(), ManifestName, m.Size)
+	case l.SHA256 != m.SHA256:
+		return fmt.Errorf("%s says %s, %s says %s", StreamSumName, l.SHA256, ManifestName, m.SHA256)
 	}
 	return nil
+}
+
+// Format1Recipe is the shell recipe that restores a format-1 snapshot
+// directory without strata, run in that directory: split says whether its
+// archive is in numbered pieces (data.tar.zst.000, .001, …).
+func Format1Recipe(split bool) string {
+	pieces := Format1Archive
+	if split {
+		pieces = Format1Archive + ".[0-9]*"
+	}
+	return "sha256sum -c " + Format1Archive + ".sha256 && cat " + pieces + " | zstd -dc | tar -x -C TARGET"
 }
 
 // isHexDigest reports whether s is a SHA-256 digest in lower-case hex.

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,10 +13,9 @@ const (
 	digestB = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
 )
 
-const validManifestJSON = `{"format_version":1,"app":"hydro","id":"2026-11-21T02:00:00Z","host":"h",
+const validManifestJSON = `{"format_version":2,"app":"hydro","id":"2026-11-21T02:00:00Z","host":"h",
 "created":"2026-11-21T02:00:00Z","compression":"zstd","encryption":"none",
-"pieces":[{"name":"data.tar.zst.000","size":10,"sha256":"` + digestA + `"},
-{"name":"data.tar.zst.001","size":5,"sha256":"` + digestB + `"}],
+"chunker":"fastcdc-v1.0.0","chunks":3,"chunks_added":1,"bytes_added":7,
 "size":15,"sha256":"` + digestA + `"}`
 
 func TestManifestRoundTrip(t *testing.T) {
@@ -25,7 +25,7 @@ func TestManifestRoundTrip(t *testing.T) {
 		Host: "zg-3", StrataVersion: "0.1.0", Created: time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC),
 		Duration: 12.5, Source: SourceSummary{Paths: []string{"/a"}, Files: 3, Dirs: 1, Bytes: 99, Hooks: []string{"dump-db"}},
 		Compression: "zstd", Encryption: "none",
-		Pieces: []Piece{{Name: ArchiveName, Size: 42, SHA256: digestA}}, Size: 42, SHA256: digestA,
+		Chunker: Chunker(), Chunks: 2, Size: 42, Added: 40, AddedChunks: 1, SHA256: digestA,
 	}
 	b, err := m.Marshal()
 	mustDo(t, err)
@@ -45,20 +45,44 @@ func TestParseManifestRejects(t *testing.T) {
 		"empty":        "",
 		"garbage":      "\x00\xff{",
 		"array":        "[]",
-		"no version":   edit(`"format_version":1`, `"format_version":0`),
-		"future":       edit(`"format_version":1`, `"format_version":2`),
+		"no version":   edit(`"format_version":2`, `"format_version":0`),
+		"future":       edit(`"format_version":2`, `"format_version":3`),
 		"bad id":       edit(`"2026-11-21T02:00:00Z","host"`, `"tomorrow","host"`),
-		"no pieces":    `{"format_version":1,"pieces":[],"size":0,"sha256":"` + digestA + `"}`,
-		"misnamed":     edit(`data.tar.zst.001`, `data.tar.zst.002`),
-		"unsplit name": edit(`data.tar.zst.000`, `data.tar.zst`),
-		"bad digest":   edit(`"size":5,"sha256":"`+digestB, `"size":5,"sha256":"`+strings.ToUpper(digestB)),
+		"no chunker":   edit(`"chunker":"fastcdc-v1.0.0"`, `"chunker":""`),
+		"no chunks":    edit(`"chunks":3`, `"chunks":0`),
+		"added more":   edit(`"chunks_added":1`, `"chunks_added":4`),
+		"negative":     edit(`"size":15`, `"size":-5`),
+		"neg added":    edit(`"bytes_added":7`, `"bytes_added":-7`),
+		"bad digest":   edit(`"sha256":"`+digestA, `"sha256":"`+strings.ToUpper(digestA)),
 		"short digest": edit(`"sha256":"`+digestA+`"}`, `"sha256":"abc"}`),
-		"negative":     edit(`"size":5`, `"size":-5`),
-		"sum":          edit(`"size":15`, `"size":16`),
-		"path name":    edit(`data.tar.zst.000`, `../x`),
 	} {
 		if _, err := ParseManifest([]byte(in)); err == nil {
 			t.Errorf("%s: ParseManifest accepted %s", name, in)
+		}
+	}
+}
+
+func TestParseManifestFormat1(t *testing.T) {
+	old := `{"format_version":1,"pieces":[{"name":"data.tar.zst","size":1,"sha256":"` + digestA + `"}],"size":1,"sha256":"` + digestA + `"}`
+	_, err := ParseManifest([]byte(old))
+	if !errors.Is(err, ErrFormat1) {
+		t.Errorf("format 1: err = %v, want ErrFormat1", err)
+	}
+}
+
+func TestManifestCheckList(t *testing.T) {
+	m := &Manifest{Chunks: 2, Size: 30, SHA256: digestA}
+	l := ChunkList{Chunks: []ChunkRef{{Size: 10}, {Size: 20}}, SHA256: digestA}
+	if err := m.CheckList(l); err != nil {
+		t.Errorf("matching list: %v", err)
+	}
+	for name, bad := range map[string]ChunkList{
+		"count":  {Chunks: l.Chunks[:1], SHA256: digestA},
+		"size":   {Chunks: []ChunkRef{{Size: 10}, {Size: 21}}, SHA256: digestA},
+		"digest": {Chunks: l.Chunks, SHA256: digestB},
+	} {
+		if err := m.CheckList(bad); err == nil {
+			t.Errorf("%s: CheckList accepted %+v", name, bad)
 		}
 	}
 }

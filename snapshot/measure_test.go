@@ -8,7 +8,7 @@ import (
 )
 
 // TestMeasureCountsAsWriteAndExtract: the walk before a snapshot counts what
-// the snapshot then archives, the progress of Write adds up to the source
+// the snapshot then archives, the progress of WriteChunks adds up to the source
 // bytes, and extracting the archive counts the same files (symlinks
 // included, and told apart) — the snapshot and the restore say the same.
 func TestMeasureCountsAsWriteAndExtract(t *testing.T) {
@@ -20,11 +20,11 @@ func TestMeasureCountsAsWriteAndExtract(t *testing.T) {
 	mustDo(t, err)
 	var read atomic.Int64
 	out := t.TempDir()
-	res, err := Write(context.Background(), s, WriteOptions{Progress: func(n int64) { read.Add(n) }}, dirSink(out))
+	res, err := writeTo(context.Background(), s, ChunkOptions{Progress: func(n int64) { read.Add(n) }}, out)
 	mustDo(t, err)
 	got := res.Summary
 	if measured.Files != got.Files || measured.Symlinks != got.Symlinks || measured.Dirs != got.Dirs || measured.Bytes != got.Bytes {
-		t.Fatalf("Measure = %+v, Write's summary = %+v", measured, got)
+		t.Fatalf("Measure = %+v, WriteChunks' summary = %+v", measured, got)
 	}
 	if got.Symlinks != 2 || got.Bytes < 3<<20 {
 		t.Fatalf("summary %+v: want 2 symlinks and the 3 MiB file", got)
@@ -32,9 +32,9 @@ func TestMeasureCountsAsWriteAndExtract(t *testing.T) {
 	if read.Load() != got.Bytes {
 		t.Fatalf("progress reported %d bytes read, the summary %d", read.Load(), got.Bytes)
 	}
-	r := NewReader(context.Background(), res.Pieces, dirOpener(out))
+	r := openArchive(context.Background(), out, res.List())
 	defer r.Close()
-	st, err := Extract(context.Background(), r, t.TempDir(), ExtractOptions{})
+	st, err := ExtractTar(context.Background(), r, t.TempDir(), ExtractOptions{})
 	mustDo(t, err)
 	if st.Files+st.Symlinks != got.Files || st.Symlinks != got.Symlinks || st.Bytes != got.Bytes {
 		t.Fatalf("extract counted %+v, the snapshot %+v", st, got)

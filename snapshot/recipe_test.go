@@ -1,57 +1,25 @@
 package snapshot
 
 import (
-	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-// TestReadmeRecipes runs the README's recipes for reading a snapshot
-// without strata, as written, on an unsplit and a split archive (next to
-// their .sha256 sidecar, as stored), with pipefail: every command of the
-// pipe must succeed.
-func TestReadmeRecipes(t *testing.T) {
-	for _, tool := range []string{"bash", "zstd", "tar"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is missing (scripts/install-test-deps.sh installs it)", tool)
-			}
-			t.Skipf("%s is missing", tool)
-		}
-	}
+// TestReadmeRecipeIsTheTestedOne holds the README to the recipe that
+// TestChunkRecipe runs: the block after "Without strata" is chunkRecipe,
+// line breaks aside, so what a reader copies is what the test proves.
+func TestReadmeRecipeIsTheTestedOne(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	mustDo(t, err)
-	recipes := regexp.MustCompile("`([^`]*data\\.tar\\.zst[^`]*\\| tar -x)`").FindAllStringSubmatch(string(b), -1)
-	if len(recipes) != 2 {
-		t.Fatalf("README has %d recipes, want 2 (unsplit and split)", len(recipes))
+	m := regexp.MustCompile("(?s)Without strata.*?```\\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("README has no recipe block after \"Without strata\"")
 	}
-	src := t.TempDir()
-	buildTree(t, src)
-	for _, r := range recipes {
-		recipe := r[1]
-		split := strings.Contains(recipe, "[0-9]")
-		t.Run(recipe, func(t *testing.T) {
-			out := t.TempDir()
-			opts := WriteOptions{}
-			if split {
-				opts.PieceSize = 1 << 20 // the 3 MiB file makes several pieces
-			}
-			res, err := Write(context.Background(), Source{Paths: []string{src}}, opts, dirSink(out))
-			mustDo(t, err)
-			if split != (len(res.Pieces) > 1) {
-				t.Fatalf("%d pieces for a split=%v recipe", len(res.Pieces), split)
-			}
-			mustDo(t, os.WriteFile(filepath.Join(out, SidecarName), Sidecar(res.Pieces), 0o644))
-			cmd := exec.Command("bash", "-o", "pipefail", "-c", recipe)
-			cmd.Dir = out
-			if b, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("%s: %v\n%s", recipe, err, b)
-			}
-			compareTrees(t, src, filepath.Join(out, strings.TrimPrefix(src, "/")))
-		})
+	got := strings.Join(strings.Fields(string(m[1])), " ")
+	want := strings.Join(strings.Fields(chunkRecipe), " ")
+	if got != want {
+		t.Errorf("README's recipe:\n%s\nthe tested one (chunkRecipe):\n%s", got, want)
 	}
 }

@@ -27,7 +27,7 @@ func TestWriteUnreadable(t *testing.T) {
 	mustDo(t, os.Chmod(filepath.Join(src, "closed"), 0o000))
 	defer os.Chmod(filepath.Join(src, "closed"), 0o755)
 	out := t.TempDir()
-	res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{}, dirSink(out))
+	res, err := writeTo(context.Background(), Source{Paths: []string{src}}, ChunkOptions{}, out)
 	mustDo(t, err)
 	all := strings.Join(res.Warnings, "\n")
 	for _, want := range []string{filepath.Join(src, "secret") + ": cannot be read", filepath.Join(src, "closed") + ": cannot be read", "2 path(s) could not be read"} {
@@ -35,10 +35,10 @@ func TestWriteUnreadable(t *testing.T) {
 			t.Errorf("warnings %q lack %q", res.Warnings, want)
 		}
 	}
-	if names := listArchive(t, out, res.Pieces); !hasName(names, "ok") || hasName(names, "secret") {
+	if names := listArchive(t, out, res.List()); !hasName(names, "ok") || hasName(names, "secret") {
 		t.Errorf("archive holds %v", names)
 	}
-	_, err = Write(context.Background(), Source{Paths: []string{src}, FailUnreadable: true}, WriteOptions{}, dirSink(t.TempDir()))
+	_, err = writeTo(context.Background(), Source{Paths: []string{src}, FailUnreadable: true}, ChunkOptions{}, t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "permission denied") {
 		t.Errorf("with FailUnreadable: %v", err)
 	}

@@ -77,11 +77,13 @@ type Destination struct {
 	Options map[string]Value
 	// Encrypt, when set, wraps the destination in rclone crypt.
 	Encrypt *Encrypt
-	// Split is the maximum piece size in bytes; 0 means one piece.
+	// Split is accepted for old configurations and has no effect (format 2
+	// stores chunks of at most 4 MiB); it gets a warning.
 	Split int64
 	// MinFree is the free space, in bytes, a write must leave; 0 means no check.
 	MinFree int64
-	// Transfers is the parallelism for writes here; 0 means the default.
+	// Transfers is how many chunks a snapshot, transfer or verification
+	// moves or checks at once here; 0 means the default.
 	Transfers int
 	// KnownHosts is the known_hosts file an SFTP server's host key is
 	// checked against; "" when not set.

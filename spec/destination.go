@@ -152,31 +152,16 @@ func (l *loader) decodeSSHAttrs(d *Destination, attrs hcl.Attributes) {
 	}
 }
 
-// warnIneffective warns of settings that are accepted but have no effect, so
-// that none is silently ignored: split cuts archives only where snapshots are
-// made (a transfer copies the pieces as they are), and transfers has no
-// meaning before the chunk store of format 2.
+// warnIneffective warns of settings that are accepted but have no effect,
+// so that none is silently ignored: split is no longer needed anywhere,
+// because format 2 stores snapshots as chunks of at most 4 MiB.
 func (l *loader) warnIneffective() {
-	origin := map[*Destination]bool{}
-	for _, t := range l.cfg.Tiers {
-		if t.From == nil {
-			for _, d := range t.Destinations {
-				origin[d] = true
-			}
-		}
-	}
 	for _, d := range l.cfg.Destinations {
-		if d.splitRange != nil && !origin[d] {
-			l.diags = append(l.diags, warningDiag("split has no effect here",
-				fmt.Sprintf("Destination %q is not in an origin tier: archives are cut into pieces where a snapshot is made, "+
-					"and a transfer copies the pieces as they are. Put split on the origin tier's destination, or remove it.", d.Name),
+		if d.splitRange != nil {
+			l.diags = append(l.diags, warningDiag("split is no longer needed",
+				fmt.Sprintf("Destination %q sets split, which has no effect: snapshots are stored as chunks of at most 4 MiB, "+
+					"so no object is too large for any backend or a FAT32 drive. Remove it to silence this warning.", d.Name),
 				d.splitRange))
-		}
-		if d.transfersRange != nil {
-			l.diags = append(l.diags, warningDiag("transfers has no effect yet",
-				fmt.Sprintf("Destination %q sets transfers, which no copy reads in this version (a snapshot is copied as one stream of pieces); "+
-					"apply --parallelism N bounds how many actions run at once. Remove it to silence this warning.", d.Name),
-				d.transfersRange))
 		}
 	}
 }

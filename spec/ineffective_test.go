@@ -8,8 +8,9 @@ import (
 )
 
 // TestIneffectiveSettingsWarn holds issue 11's rule: no attribute is accepted
-// and then ignored. split outside an origin tier and transfers are warnings
-// that point at the attribute; split at the origin is not.
+// and then ignored. split, at any destination, is a warning that points at
+// the attribute and says why it is no longer needed; transfers has an
+// effect (the chunk store's parallelism) and is not.
 func TestIneffectiveSettingsWarn(t *testing.T) {
 	src := `
 destination "origin" {
@@ -48,8 +49,11 @@ application "app" {
 			continue
 		}
 		got = append(got, d.Summary+"@"+strings.TrimSpace(string(d.Subject.SliceBytes([]byte(src)))))
+		if !strings.Contains(d.Detail, "chunks of at most 4 MiB") {
+			t.Errorf("warning %q does not say why: %s", d.Summary, d.Detail)
+		}
 	}
-	want := []string{`split has no effect here@split     = "1GiB"`, `transfers has no effect yet@transfers = 8`}
+	want := []string{`split is no longer needed@split  = "1GiB"`, `split is no longer needed@split     = "1GiB"`}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("warnings:\n got %q\nwant %q", got, want)
 	}

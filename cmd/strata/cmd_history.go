@@ -17,7 +17,9 @@ func newHistoryCommand(g *globals) *cobra.Command {
 		Use:   "history APP",
 		Short: "One line per snapshot of an application: ID, files, bytes, where it is",
 		Long: `History shows every complete snapshot of an application, oldest first, with
-the number of files and bytes it holds (from its manifest) and every location
+the number of files and bytes it holds and the bytes it added to the destination
+where it was made (chunks no earlier snapshot had stored there), from its
+manifest, and every location
 that has a copy.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runHistory(cmd.Context(), g, args[0]) },
@@ -25,12 +27,13 @@ that has a copy.`,
 }
 
 type historyRow struct {
-	ID     string   `json:"id"`
-	Files  int64    `json:"files"`
-	Bytes  int64    `json:"bytes"`
-	Stored int64    `json:"stored_bytes"`
-	Where  []string `json:"where"`
-	Error  string   `json:"error,omitempty"`
+	ID    string   `json:"id"`
+	Files int64    `json:"files"`
+	Bytes int64    `json:"bytes"`
+	Size  int64    `json:"size"`        // the tar stream's (logical) size
+	Added int64    `json:"bytes_added"` // compressed bytes it added at the destination where it was made
+	Where []string `json:"where"`
+	Error string   `json:"error,omitempty"`
 	// Warnings are the manifest's: what the snapshot left out, by path.
 	Warnings []string `json:"warnings,omitempty"`
 }
@@ -63,7 +66,7 @@ func historyFor(ctx context.Context, s *survey, id string, refs []planner.CopyRe
 		row.Error = err.Error()
 		return row
 	}
-	row.Files, row.Bytes, row.Stored = m.Source.Files, m.Source.Bytes, m.Size
+	row.Files, row.Bytes, row.Size, row.Added = m.Source.Files, m.Source.Bytes, m.Size, m.Added
 	row.Warnings = m.Warnings
 	return row
 }
@@ -74,7 +77,7 @@ func (g *globals) printHistory(rows []historyRow) {
 		return
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SNAPSHOT\tFILES\tBYTES\tSTORED\tWHERE")
+	fmt.Fprintln(w, "SNAPSHOT\tFILES\tBYTES\tADDED\tWHERE")
 	for _, r := range rows {
 		if r.Error != "" {
 			fmt.Fprintf(w, "%s\t?\t?\t?\t%s (%s)\n", r.ID, strings.Join(r.Where, ", "), r.Error)
@@ -84,7 +87,7 @@ func (g *globals) printHistory(rows []historyRow) {
 		if n := len(r.Warnings); n > 0 {
 			where += fmt.Sprintf(" (%d warning(s))", n)
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, executor.HumanBytes(r.Bytes), executor.HumanBytes(r.Stored), where)
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, executor.HumanBytes(r.Bytes), executor.HumanBytes(r.Added), where)
 	}
 	w.Flush()
 	for _, r := range rows {

@@ -120,29 +120,31 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 }
 
 func (g *globals) restoreFrom(ctx context.Context, s *survey, app *spec.Application, id string, refs []planner.CopyRef, o restoreOptions) error {
-	var errs []error
-	for i, r := range refs {
-		opts := o.extractOptions(o.force || i > 0)
-		_, stats, err := executor.Restore(ctx, s.Stores[r.Location.Destination], r.Copy.Dir, o.to, opts)
-		if err == nil {
-			missing := unmatchedPaths(o.paths, stats.Unmatched)
-			if len(missing) < len(o.paths) || len(o.paths) == 0 {
-				g.printRestored(app.Name, id, r.Location.String(), o.to, stats)
-			}
-			if len(missing) > 0 {
-				return fmt.Errorf("nothing in %s %s matches %s; the paths are the source's absolute paths (see 'strata history %s')",
-					app.Name, id, strings.Join(missing, ", "), app.Name)
-			}
-			return nil
-		}
-		var digest *snapshot.DigestError
-		if ctx.Err() != nil || (!errors.As(err, &digest) && errors.Is(err, os.ErrExist)) {
-			return err // not the copy's fault: another copy would not help
-		}
-		g.warnf("restore from %s failed: %v", r.Location, err)
-		errs = append(errs, fmt.Errorf("%s: %w", r.Location, err))
+	copies := make([]executor.CopyAt, 0, len(refs))
+	var where []string
+	for _, r := range refs {
+		copies = append(copies, executor.CopyAt{Store: s.Stores[r.Location.Destination], Dir: r.Copy.Dir})
+		where = append(where, r.Location.String())
 	}
-	return fmt.Errorf("no copy of %s %s could be restored: %w", app.Name, id, errors.Join(errs...))
+	opts := o.extractOptions(o.force)
+	_, stats, err := executor.Restore(ctx, copies, o.to, opts)
+	var digest *snapshot.DigestError
+	if err != nil && (ctx.Err() != nil || (!errors.As(err, &digest) && errors.Is(err, os.ErrExist))) {
+		return err // not the copies' fault
+	}
+	if err != nil {
+		return fmt.Errorf("no copy of %s %s could be restored (tried %s, a bad chunk at one from the next): %w",
+			app.Name, id, strings.Join(where, ", "), err)
+	}
+	missing := unmatchedPaths(o.paths, stats.Unmatched)
+	if len(missing) < len(o.paths) || len(o.paths) == 0 {
+		g.printRestored(app.Name, id, where[0], o.to, stats)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("nothing in %s %s matches %s; the paths are the source's absolute paths (see 'strata history %s')",
+			app.Name, id, strings.Join(missing, ", "), app.Name)
+	}
+	return nil
 }
 
 func (g *globals) printRestored(app, id, loc, to string, st *snapshot.ExtractStats) {

@@ -52,7 +52,7 @@ type verifyLine struct {
 	Marker   string               `json:"marker"`
 	Status   string               `json:"status"` // ok, damaged, incomplete, error
 	Problem  string               `json:"problem,omitempty"`
-	Pieces   []executor.MarkPiece `json:"pieces,omitempty"`
+	Chunks   []executor.MarkChunk `json:"chunks,omitempty"` // the chunks that failed
 }
 
 // verifySummary counts the outcomes.
@@ -131,7 +131,7 @@ func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t planner.
 		l.Marker, l.Status, l.Problem = "!", "error", err.Error()
 		return l
 	}
-	l.Pieces = mark.Pieces
+	l.Chunks = mark.Chunks
 	err = ex.Record(ctx, st, t.Copy.Dir, t.Location.String(), mark)
 	var damaged *executor.DamagedError
 	switch {
@@ -147,11 +147,11 @@ func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t planner.
 	return l
 }
 
-// copyMarker is the marker of a damaged copy: the worst of its pieces', or
-// * when the manifest or the sidecar is what failed.
+// copyMarker is the marker of a damaged copy: the worst of its chunks', or
+// * when the manifest or the chunk list is what failed.
 func copyMarker(m *executor.Mark) string {
 	for _, want := range []string{"*", "+", "!"} {
-		for _, p := range m.Pieces {
+		for _, p := range m.Chunks {
 			if p.Marker == want {
 				return want
 			}

@@ -45,12 +45,22 @@ func TestScripts(t *testing.T) {
 var (
 	sizeRE   = regexp.MustCompile(`\b\d+(\.\d+)? [KMGTPE]?i?B\b`)
 	digestRE = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+	chunkRE  = regexp.MustCompile(`\.strata/chunks/[0-9a-f]{2}/[0-9a-f]{64}\.zst`)
+	// countRE is a count of chunks: the sources sit under a temporary
+	// directory whose name is in the tar headers, so where the small-file
+	// part of the stream is cut (and how many chunks a run adds or copies)
+	// varies from run to run; the Go tests hold what dedup must do.
+	countRE = regexp.MustCompile(`\b\d+ (chunks?|new|copied|unreferenced chunks?)\b`)
+	ratioRE = regexp.MustCompile(`dedup \d+\.\d+×`)
+	// cutoffRE is gc's grace cut-off: the wall clock less the grace period.
+	cutoffRE = regexp.MustCompile(`(not older than )\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
 	// durationRE matches the durations of progress lines ("0.1s", "2m3s").
 	durationRE = regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?s\b`)
 )
 
-// masked runs a command and replaces the sizes, durations and SHA-256
-// digests in its output with "<size>", "<duration>" and "<sha256>":
+// masked runs a command and replaces the sizes, durations, chunk paths and
+// SHA-256 digests in its output with "<size>", "<duration>", "<chunk>" and
+// "<sha256>":
 // archives depend on file times and paths, which differ per run, and
 // durations on the machine.
 func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
@@ -58,6 +68,10 @@ func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
 		out, err := f(args, input)
 		out = scrubRelRoot(sizeRE.ReplaceAll(out, []byte("<size>")))
 		out = durationRE.ReplaceAll(out, []byte("<duration>"))
+		out = chunkRE.ReplaceAll(out, []byte("<chunk>"))
+		out = cutoffRE.ReplaceAll(out, []byte("${1}<time>"))
+		out = countRE.ReplaceAll(out, []byte("<n> $1"))
+		out = ratioRE.ReplaceAll(out, []byte("dedup <ratio>"))
 		return digestRE.ReplaceAll(out, []byte("<sha256>")), err
 	}
 }
@@ -146,14 +160,23 @@ func treeCmd(args []string, _ string) ([]byte, error) {
 		return nil, fmt.Errorf("usage: tree DIR")
 	}
 	var lines []string
+	chunks := map[string]int{} // chunk stores, by their path: one line each, with a count
 	err := filepath.WalkDir(args[0], func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, _ := filepath.Rel(args[0], p)
-		lines = append(lines, filepath.ToSlash(rel))
+		rel = filepath.ToSlash(rel)
+		if i := strings.Index(rel, ".strata/chunks/"); i >= 0 {
+			chunks[rel[:i+len(".strata/chunks/")]]++
+			return nil
+		}
+		lines = append(lines, rel)
 		return nil
 	})
+	for dir, n := range chunks {
+		lines = append(lines, fmt.Sprintf("%s… (%d chunks)", dir, n))
+	}
 	sort.Strings(lines)
 	return scrubRelRoot([]byte(strings.Join(lines, "\n") + "\n")), err
 }

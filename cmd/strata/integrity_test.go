@@ -53,13 +53,13 @@ func strataBinary(t *testing.T) string {
 	return binPath
 }
 
-// rigHCL is two local tiers; the origin splits archives into 64 KiB pieces
-// so that a crash can fall between pieces. Both tiers read back every new
-// copy (verify {}), so that a crash can also fall around a verification.
+// rigHCL is two local tiers. Each day's data holds a new file of several
+// chunks (snapshotDay), so that a crash can fall between chunks of a
+// snapshot and of a transfer. Both tiers read back every new copy
+// (verify {}), so that a crash can also fall around a verification.
 const rigHCL = `
 destination "primary" {
   remote = "${path.config}/store/primary"
-  split  = "64KiB"
 }
 destination "secondary" {
   remote = "${path.config}/store/secondary"
@@ -163,7 +163,21 @@ func day(n int) string {
 }
 
 // snapshotDay writes the day's marker file: each snapshot's content differs.
-func (r *rig) snapshotDay(n int) { r.write("data/day.txt", []byte(fmt.Sprintf("day %d\n", n))) }
+func (r *rig) snapshotDay(n int) {
+	r.write("data/day.txt", []byte(fmt.Sprintf("day %d\n", n)))
+	r.write("data/daily.bin", pseudoRandomSeed(300<<10, n)) // about five new chunks a day
+}
+
+// firstChunk is the file of the first chunk the snapshot directory snap
+// (relative to the rig) names in its chunks.txt.
+func (r *rig) firstChunk(root, snap string) string {
+	r.t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.dir, root, snap, "chunks.txt"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return filepath.Join(r.dir, root, ".strata/chunks", string(b[:2]), string(b[:64])+".zst")
+}
 
 // applyDay makes day n's backups without faults.
 func (r *rig) applyDay(n int) {
@@ -259,9 +273,9 @@ func (r *rig) restoresAll(big []byte) {
 }
 
 func TestFaultInjectionAtEveryStepConverges(t *testing.T) {
-	const big = 300 << 10 // five pieces of 64 KiB at the origin
+	const big = 300 << 10 // about five chunks at the origin
 	for _, fault := range []string{
-		"after-lease", "after-piece:1", "after-piece:3", "after-piece:7", "before-manifest", "before-manifest:2",
+		"after-lease", "after-chunk:1", "after-chunk:3", "after-chunk:7", "before-manifest", "before-manifest:2",
 		"after-manifest", "after-manifest:2", "before-purge", "before-verify-record", "before-verify-record:2",
 	} {
 		t.Run(strings.ReplaceAll(fault, ":", "-"), func(t *testing.T) {
@@ -430,17 +444,18 @@ func lastLine(s string) string {
 
 func TestCorruptionIsReportedAndRepaired(t *testing.T) {
 	const big = 100 << 10
-	snap := "store/secondary/app/2026/11/21/030000Z/"
+	const snap = "app/2026/11/21/030000Z"
+	chunk := func(r *rig) string { return r.firstChunk("store/secondary", snap) }
 	for _, tc := range []struct {
 		name   string
 		damage func(r *rig)
 		marker string
 		plan   []string // action kinds the plan must propose
 	}{
-		{"flip-a-byte", func(r *rig) { flipByte(r.t, filepath.Join(r.dir, snap, "data.tar.zst.000")) }, "* ", []string{"repair:"}},
-		{"truncate-a-piece", func(r *rig) { truncateHalf(r.t, filepath.Join(r.dir, snap, "data.tar.zst.000")) }, "* ", []string{"repair:"}},
-		{"delete-a-piece", func(r *rig) { remove(r.t, filepath.Join(r.dir, snap, "data.tar.zst.000")) }, "+ ", []string{"repair:"}},
-		{"delete-the-manifest", func(r *rig) { remove(r.t, filepath.Join(r.dir, snap, "manifest.json")) }, "+ ", []string{"cleanup:", "transfer:"}},
+		{"flip-a-byte", func(r *rig) { flipByte(r.t, chunk(r)) }, "* ", []string{"repair:"}},
+		{"truncate-a-chunk", func(r *rig) { truncateHalf(r.t, chunk(r)) }, "* ", []string{"repair:"}},
+		{"delete-a-chunk", func(r *rig) { remove(r.t, chunk(r)) }, "+ ", []string{"repair:"}},
+		{"delete-the-manifest", func(r *rig) { remove(r.t, filepath.Join(r.dir, "store/secondary", snap, "manifest.json")) }, "+ ", []string{"cleanup:", "transfer:"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, rigHCL, big)
@@ -468,9 +483,11 @@ func TestCorruptionIsReportedAndRepaired(t *testing.T) {
 func TestNoHealthyCopyAnywhereFailsLoudlyAndDeletesNothing(t *testing.T) {
 	r := newRig(t, rigHCL, 100<<10)
 	r.applyDay(1)
-	piece := "app/2026/11/21/030000Z/data.tar.zst.000"
-	flipByte(t, filepath.Join(r.dir, "store/primary", piece))
-	flipByte(t, filepath.Join(r.dir, "store/secondary", piece))
+	snap := "app/2026/11/21/030000Z"
+	damaged := []string{r.firstChunk("store/primary", snap), r.firstChunk("store/secondary", snap)}
+	for _, p := range damaged {
+		flipByte(t, p)
+	}
 	r.must(1, "verify")
 	for _, args := range [][]string{{"plan", "--now", day(1)}, {"apply", "--auto-approve", "--now", day(1)}} {
 		res := r.must(1, args...)
@@ -485,8 +502,8 @@ func TestNoHealthyCopyAnywhereFailsLoudlyAndDeletesNothing(t *testing.T) {
 	if !strings.Contains(res.stderr, "no healthy copy anywhere") {
 		t.Errorf("apply on day 5:\n%s", res)
 	}
-	for _, p := range []string{"store/primary/" + piece, "store/secondary/" + piece} {
-		if _, err := os.Stat(filepath.Join(r.dir, p)); err != nil {
+	for _, p := range append(damaged, filepath.Join(r.dir, "store/primary", snap, "manifest.json")) {
+		if _, err := os.Stat(p); err != nil {
 			t.Errorf("the damaged copy was deleted: %v", err)
 		}
 	}

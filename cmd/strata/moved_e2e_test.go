@@ -188,7 +188,7 @@ func TestMigrationExample(t *testing.T) {
 // apply finishes the move, nothing is uploaded again, and every tier
 // restores.
 func TestMovedOverSFTPAndS3(t *testing.T) {
-	c := newChain(t, "64KiB", 300<<10)
+	c := newChain(t, 300<<10)
 	main := filepath.Join(c.dir, "main.hcl")
 	src, err := os.ReadFile(main)
 	if err != nil {

@@ -62,16 +62,19 @@ func TestEverythingWrittenIsPrivate(t *testing.T) {
 
 	// A damaged copy at the SFTP tier, found by verify, repaired by apply.
 	remote := filepath.Join(c.sftp.Dir, "backup")
-	var piece string
+	var chunk string
 	for _, rel := range filesUnder(t, remote) {
-		if filepath.Base(rel) == "data.tar.zst" {
-			piece = filepath.Join(remote, rel)
+		if strings.Contains(rel, ".strata/chunks/") && strings.HasSuffix(rel, ".zst") {
+			chunk = filepath.Join(remote, rel)
 		}
 	}
-	if piece == "" {
-		t.Fatalf("no data.tar.zst at the SFTP tier: %v", filesUnder(t, remote))
+	if chunk == "" {
+		t.Fatalf("no chunk at the SFTP tier: %v", filesUnder(t, remote))
 	}
-	if err := os.WriteFile(piece, []byte("damaged"), 0o400); err != nil {
+	if err := os.Chmod(chunk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(chunk, []byte("damaged"), 0o400); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.strata(t, time.Minute, nil, "verify"); r.code == 0 {
@@ -123,7 +126,8 @@ func checkPrivateModes(t *testing.T, root string) {
 		switch {
 		case d.IsDir():
 			want = fs.ModeDir | 0o700
-		case strings.HasPrefix(base, "data.tar.zst") || base == "manifest.json":
+		case base == "chunks.txt" || base == "data.tar.sha256" || base == "manifest.json" ||
+			(strings.Contains(p, "/.strata/chunks/") && strings.HasSuffix(base, ".zst")):
 			want = 0o400
 		}
 		if fi.Mode() != want {

@@ -25,7 +25,7 @@ func releaseBinary(t *testing.T) string {
 func TestReleaseBuildIgnoresFault(t *testing.T) {
 	r := newRig(t, rigHCL, 300<<10)
 	r.bin = releaseBinary(t)
-	for i, fault := range []string{"after-lease", "after-piece", "before-manifest", "after-manifest", "before-purge", "before-verify-record"} {
+	for i, fault := range []string{"after-lease", "after-chunk", "before-manifest", "after-manifest", "before-purge", "before-verify-record"} {
 		n := i + 1
 		r.snapshotDay(n)
 		res := r.run([]string{"STRATA_FAULT=" + fault}, "apply", "--auto-approve", "--now", day(n), "--parallelism", "1")

@@ -22,7 +22,6 @@ import (
 const chainHCL = `
 destination "origin" {
   remote = "${path.config}/origin"
-  split  = "%s"
 }
 destination "sftp" {
   remote      = "%s"
@@ -77,10 +76,10 @@ type chain struct {
 	env  []string
 }
 
-func newChain(t *testing.T, split string, dataBytes int) *chain {
+func newChain(t *testing.T, dataBytes int) *chain {
 	t.Helper()
 	c := &chain{dir: t.TempDir(), sftp: testservers.StartSFTP(t), s3: testservers.StartS3(t)}
-	hcl := fmt.Sprintf(chainHCL, split, c.sftp.Remote("backup"), c.s3.Remote("offsite/strata"))
+	hcl := fmt.Sprintf(chainHCL, c.sftp.Remote("backup"), c.s3.Remote("offsite/strata"))
 	writeTestFile(t, filepath.Join(c.dir, "main.hcl"), []byte(hcl))
 	for i, n := range []int{dataBytes / 2, dataBytes / 3, dataBytes - dataBytes/2 - dataBytes/3} {
 		writeTestFile(t, filepath.Join(c.dir, "data", fmt.Sprintf("sub%d", i), "f.bin"), pseudoRandomSeed(n, i))
@@ -202,8 +201,8 @@ func countOf(names []string, pred func(string) bool) int {
 	return n
 }
 
-func isPieceFile(p string) bool {
-	return strings.Contains(filepath.Base(p), "data.tar.zst.0") && !strings.Contains(p, ".strata-tmp")
+func isChunkFile(p string) bool {
+	return strings.Contains(p, ".strata/chunks/") && strings.HasSuffix(p, ".zst") && !strings.Contains(p, ".strata-tmp")
 }
 
 // bigFiles counts the files under root of at least n bytes.
@@ -220,8 +219,10 @@ func bigFiles(root string, n int64) int {
 	return k
 }
 
-// isData tells a data piece, complete or still being written.
-func isData(p string) bool { return strings.Contains(p, "data.tar.zst") }
+// isData tells a chunk or a chunk list, complete or still being written.
+func isData(p string) bool {
+	return strings.Contains(p, ".strata/chunks/") || strings.Contains(p, "chunks.txt")
+}
 
 func mustExit0(t *testing.T, r cliResult, what string) {
 	t.Helper()
@@ -231,19 +232,19 @@ func mustExit0(t *testing.T, r cliResult, what string) {
 }
 
 func TestRemoteChain(t *testing.T) {
-	c := newChain(t, "64KiB", 600<<10)
+	c := newChain(t, 600<<10)
 	mustExit0(t, c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve"), "apply")
 
 	sftpFiles := filesUnder(t, filepath.Join(c.sftp.Dir, "backup"))
-	if n := countOf(sftpFiles, isPieceFile); n < 3 {
-		t.Fatalf("SFTP tier holds %d pieces, want several: %v", n, sftpFiles)
+	if n := countOf(sftpFiles, isChunkFile); n < 3 {
+		t.Fatalf("SFTP tier holds %d chunks, want several: %v", n, sftpFiles)
 	}
 	if countOf(sftpFiles, func(p string) bool { return filepath.Base(p) == "manifest.json" }) != 1 {
 		t.Fatalf("SFTP tier: want one complete snapshot: %v", sftpFiles)
 	}
 	s3Files := filesUnder(t, filepath.Join(c.s3.Dir, "offsite"))
 	if len(s3Files) < 6 {
-		t.Fatalf("S3 tier holds %d objects, want several pieces and the manifest: %v", len(s3Files), s3Files)
+		t.Fatalf("S3 tier holds %d objects, want several chunks and the manifest: %v", len(s3Files), s3Files)
 	}
 	checkUnreadable(t, filepath.Join(c.s3.Dir, "offsite"), "manifest", "data.tar", "app", "sub0", `"strata_version"`)
 
@@ -313,7 +314,7 @@ func compareRestored(t *testing.T, data, out string) {
 // it: the apply fails in bounded time, nothing partial shows as complete,
 // and once the server is back the next apply converges.
 func TestRemoteServersDieMidApply(t *testing.T) {
-	c := newChain(t, "256KiB", 12<<20)
+	c := newChain(t, 12<<20)
 	sftpRoot, s3Root := filepath.Join(c.sftp.Dir, "backup"), filepath.Join(c.s3.Dir, "offsite")
 
 	r := c.start(t, nil, "apply", "--auto-approve")
@@ -335,7 +336,7 @@ func TestRemoteServersDieMidApply(t *testing.T) {
 	}
 
 	r = c.start(t, nil, "apply", "--auto-approve")
-	// Names are encrypted there: a piece is what has a piece's size.
+	// Names are encrypted there: a chunk is what has a chunk's size.
 	waitUntil(t, func() bool { return bigFiles(s3Root, 256<<10) > 0 }, r)
 	c.s3.Stop()
 	if res, err = r.wait(3 * time.Minute); err != nil {

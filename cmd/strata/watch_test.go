@@ -603,7 +603,6 @@ func TestWatchSIGTERMDuringSnapshot(t *testing.T) {
 	dir := newWatchDir(t, `
 destination "primary" {
   remote = "${path.config}/store/primary"
-  split  = "4MiB"
 }
 tier "local" {
   destinations = [destination.primary]

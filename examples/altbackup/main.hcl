@@ -1,7 +1,7 @@
 # Seed 004 — altbackup: a daily tarball of each folder, transferred by SSH to
 # a target host that keeps the last N per folder, with digests checked at
 # both ends. strata does the same declaratively: the archive's SHA-256 is
-# computed while it is written (data.tar.zst.sha256 works with `sha256sum -c`),
+# computed while it is written (data.tar.sha256 works with `sha256sum -c`),
 # every transfer hashes what it reads, and the target copy is re-verified.
 #
 #   strata -C examples/altbackup restore www --day -1 --to /tmp/www-yesterday

@@ -16,7 +16,6 @@ variable "partition" {
 
 destination "local" {
   remote = "${var.partition}/local"
-  split  = "1GiB" # pieces the off-site drive's file system takes: every tier copies them as they are
 }
 
 destination "backup1" {

@@ -4,15 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -24,61 +20,18 @@ import (
 func TestRoundTrip(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	buildTree(t, src)
-	for _, tc := range []struct {
-		name      string
-		pieceSize int64
-	}{{"unsplit", 0}, {"split", 64 << 10}, {"split-one-piece", 1 << 30}} {
-		t.Run(tc.name, func(t *testing.T) {
-			out := t.TempDir()
-			res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: tc.pieceSize}, dirSink(out))
-			mustDo(t, err)
-			checkResultPieces(t, out, res, tc.pieceSize)
-			checkSummary(t, src, res.Summary)
-			checkSidecar(t, out, res.Pieces)
-			dst := t.TempDir()
-			r := NewReader(context.Background(), res.Pieces, dirOpener(out))
-			stats, err := Extract(context.Background(), r, dst, ExtractOptions{})
-			mustDo(t, err)
-			mustDo(t, r.Close())
-			compareTrees(t, src, filepath.Join(dst, archiveName(src)))
-			if stats.Files != 5 || stats.Symlinks != 2 || stats.Bytes != res.Summary.Bytes {
-				t.Errorf("stats = %+v", stats)
-			}
-		})
-	}
-}
-
-// checkResultPieces checks piece names and sizes and recomputes every digest.
-func checkResultPieces(t *testing.T, out string, res *Result, pieceSize int64) {
-	t.Helper()
-	var names []string
-	whole := sha256.New()
-	var total int64
-	for i, p := range res.Pieces {
-		if want := PieceName(i, pieceSize > 0); p.Name != want {
-			t.Errorf("piece %d named %q, want %q", i, p.Name, want)
-		}
-		b, err := os.ReadFile(filepath.Join(out, p.Name))
-		mustDo(t, err)
-		if int64(len(b)) != p.Size || (i < len(res.Pieces)-1 && p.Size != pieceSize) {
-			t.Errorf("piece %s: size %d, file %d, piece size %d", p.Name, p.Size, len(b), pieceSize)
-		}
-		if got := sha256File(t, filepath.Join(out, p.Name)); got != p.SHA256 {
-			t.Errorf("piece %s: sha256 %s, file has %s", p.Name, p.SHA256, got)
-		}
-		whole.Write(b)
-		total += int64(len(b))
-		names = append(names, p.Name)
-	}
-	entries, _ := os.ReadDir(out)
-	if len(entries) != len(res.Pieces) {
-		t.Errorf("sink stored %d files, result lists %v", len(entries), names)
-	}
-	if got := hex.EncodeToString(whole.Sum(nil)); got != res.SHA256 || total != res.Size {
-		t.Errorf("whole archive: %s/%d, result says %s/%d", got, total, res.SHA256, res.Size)
-	}
-	if pieceSize == 64<<10 && len(res.Pieces) < 3 {
-		t.Errorf("only %d pieces of 64 KiB for > 3 MiB", len(res.Pieces))
+	out := t.TempDir()
+	res, err := writeTo(context.Background(), Source{Paths: []string{src}}, ChunkOptions{}, out)
+	mustDo(t, err)
+	checkSummary(t, src, res.Summary)
+	dst := t.TempDir()
+	r := openArchive(context.Background(), out, res.List())
+	stats, err := ExtractTar(context.Background(), r, dst, ExtractOptions{})
+	mustDo(t, err)
+	mustDo(t, r.Close())
+	compareTrees(t, src, filepath.Join(dst, archiveName(src)))
+	if stats.Files != 5 || stats.Symlinks != 2 || stats.Bytes != res.Summary.Bytes {
+		t.Errorf("stats = %+v", stats)
 	}
 }
 
@@ -93,32 +46,6 @@ func checkSummary(t *testing.T, src string, s SourceSummary) {
 }
 
 // checkSidecar runs `sha256sum -c` on the sidecar, when sha256sum exists.
-func checkSidecar(t *testing.T, out string, pieces []Piece) {
-	t.Helper()
-	sc := Sidecar(pieces)
-	mustDo(t, os.WriteFile(filepath.Join(out, SidecarName), sc, 0o644))
-	defer os.Remove(filepath.Join(out, SidecarName))
-	parsed, err := ParseSidecar(sc)
-	mustDo(t, err)
-	for _, p := range pieces {
-		if parsed[p.Name] != p.SHA256 {
-			t.Errorf("sidecar has %q for %s, want %s", parsed[p.Name], p.Name, p.SHA256)
-		}
-	}
-	if _, err := exec.LookPath("sha256sum"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sha256sum not found")
-		}
-		t.Log("sha256sum not found; skipping sha256sum -c")
-		return
-	}
-	cmd := exec.Command("sha256sum", "-c", SidecarName)
-	cmd.Dir = out
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("sha256sum -c: %v\n%s", err, b)
-	}
-}
-
 func TestWriteExcludesAndExtra(t *testing.T) {
 	base := t.TempDir()
 	src := filepath.Join(base, "app")
@@ -129,9 +56,9 @@ func TestWriteExcludesAndExtra(t *testing.T) {
 	writeFile(t, filepath.Join(stage, "dump.sql"), []byte("create table"), 0o600)
 	out := t.TempDir()
 	s := Source{Paths: []string{src}, Exclude: []string{"**/log/**", "*.tmp"}, Extra: []ExtraDir{{Prefix: "hooks/dump-db", Dir: stage}}}
-	res, err := Write(context.Background(), s, WriteOptions{}, dirSink(out))
+	res, err := writeTo(context.Background(), s, ChunkOptions{}, out)
 	mustDo(t, err)
-	names := listArchive(t, out, res.Pieces)
+	names := listArchive(t, out, res.List())
 	for _, want := range []string{"/app/", "/app/keep.txt", "/app/sub/keep.go", "hooks/dump-db/", "hooks/dump-db/dump.sql"} {
 		if !hasName(names, want) {
 			t.Errorf("archive lacks %s: %v", want, names)
@@ -155,9 +82,9 @@ func TestWriteNestedPathsOnce(t *testing.T) {
 	writeFile(t, filepath.Join(src, "sub/f"), []byte("x"), 0o644)
 	out := t.TempDir()
 	paths := []string{filepath.Join(src, "sub"), src, src + "/"}
-	res, err := Write(context.Background(), Source{Paths: paths}, WriteOptions{}, dirSink(out))
+	res, err := writeTo(context.Background(), Source{Paths: paths}, ChunkOptions{}, out)
 	mustDo(t, err)
-	if names := listArchive(t, out, res.Pieces); len(names) != 3 {
+	if names := listArchive(t, out, res.List()); len(names) != 3 {
 		t.Errorf("entries %v, want src/, src/sub/, src/sub/f", names)
 	}
 	if !slices.Equal(res.Summary.Paths, []string{src}) {
@@ -175,12 +102,12 @@ func TestWriteSourceErrors(t *testing.T) {
 		{Extra: []ExtraDir{{Prefix: "../hooks", Dir: t.TempDir()}}},
 		{Extra: []ExtraDir{{Prefix: "hooks/x", Dir: missing}}},
 	} {
-		_, err := Write(context.Background(), s, WriteOptions{}, dirSink(t.TempDir()))
+		_, err := writeTo(context.Background(), s, ChunkOptions{}, t.TempDir())
 		if err == nil {
-			t.Errorf("Write(%+v) succeeded", s)
+			t.Errorf("WriteChunks(%+v) succeeded", s)
 		}
 	}
-	_, err := Write(context.Background(), Source{Paths: []string{missing}}, WriteOptions{}, dirSink(t.TempDir()))
+	_, err := writeTo(context.Background(), Source{Paths: []string{missing}}, ChunkOptions{}, t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("error %v does not name %s", err, missing)
 	}
@@ -193,65 +120,10 @@ func TestWriteSkipsSockets(t *testing.T) {
 	mustDo(t, err)
 	defer l.Close()
 	out := t.TempDir()
-	res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{}, dirSink(out))
+	res, err := writeTo(context.Background(), Source{Paths: []string{src}}, ChunkOptions{}, out)
 	mustDo(t, err)
-	if hasName(listArchive(t, out, res.Pieces), "sock") || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "sock") {
+	if hasName(listArchive(t, out, res.List()), "sock") || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "sock") {
 		t.Errorf("socket archived or not warned: %v", res.Warnings)
-	}
-}
-
-func TestWriteSinkError(t *testing.T) {
-	src := t.TempDir()
-	writeFile(t, filepath.Join(src, "big"), randomBytes(t, 1<<20), 0o644)
-	boom := errors.New("boom")
-	calls := 0
-	sink := func(ctx context.Context, name string, r io.Reader) error {
-		calls++
-		if name == PieceName(2, true) {
-			io.CopyN(io.Discard, r, 10)
-			return boom
-		}
-		_, err := io.Copy(io.Discard, r)
-		return err
-	}
-	_, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: 64 << 10}, sink)
-	if !errors.Is(err, boom) || calls != 3 {
-		t.Errorf("err = %v after %d pieces, want boom after 3", err, calls)
-	}
-}
-
-func TestWriteSinkReturnsEarly(t *testing.T) {
-	src := t.TempDir()
-	writeFile(t, filepath.Join(src, "big"), randomBytes(t, 1<<20), 0o644)
-	sink := func(ctx context.Context, name string, r io.Reader) error { return nil }
-	_, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{}, sink)
-	if !errors.Is(err, errSinkShort) {
-		t.Errorf("err = %v, want errSinkShort", err)
-	}
-}
-
-func TestWriteCancel(t *testing.T) {
-	src := t.TempDir()
-	writeFile(t, filepath.Join(src, "big"), randomBytes(t, 4<<20), 0o644)
-	ctx, cancel := context.WithCancel(context.Background())
-	sink := func(ctx context.Context, name string, r io.Reader) error {
-		io.CopyN(io.Discard, r, 1000)
-		cancel()
-		<-ctx.Done() // a slow sink that never reads on
-		return ctx.Err()
-	}
-	done := make(chan error)
-	go func() {
-		_, err := Write(ctx, Source{Paths: []string{src}}, WriteOptions{}, sink)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Write did not stop on cancel")
 	}
 }
 
@@ -332,30 +204,6 @@ func TestDropNested(t *testing.T) {
 	}
 }
 
-func BenchmarkWrite(b *testing.B) {
-	src := b.TempDir()
-	const fileSize, files = 2 << 20, 32
-	text := []byte(strings.Repeat("the quick brown fox jumps over the lazy dog 0123456789\n", fileSize/55+1))[:fileSize]
-	for i := range files {
-		data := text
-		if i%2 == 0 {
-			data = randomBytes(b, fileSize)
-		}
-		writeFile(b, filepath.Join(src, fmt.Sprintf("d%d/f%d", i%4, i)), data, 0o644)
-	}
-	sink := func(ctx context.Context, name string, r io.Reader) error {
-		_, err := io.Copy(io.Discard, r)
-		return err
-	}
-	b.SetBytes(fileSize * files)
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: 16 << 20}, sink); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // TestWriteManySmallFiles archives files around the read-ahead's size
 // limit and tar's block size, many more than the read-ahead window, and
 // restores them identical.
@@ -367,14 +215,14 @@ func TestWriteManySmallFiles(t *testing.T) {
 		writeFile(t, filepath.Join(src, fmt.Sprintf("d%d", i%7), fmt.Sprintf("f%04d", i)), randomBytes(t, size), 0o640)
 	}
 	out := t.TempDir()
-	res, err := Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{}, dirSink(out))
+	res, err := writeTo(context.Background(), Source{Paths: []string{src}}, ChunkOptions{}, out)
 	mustDo(t, err)
 	if res.Summary.Files != 3*prefetchWindow || len(res.Warnings) != 0 {
 		t.Errorf("summary %+v, warnings %q", res.Summary, res.Warnings)
 	}
 	dst := t.TempDir()
-	r := NewReader(context.Background(), res.Pieces, dirOpener(out))
-	_, err = Extract(context.Background(), r, dst, ExtractOptions{})
+	r := openArchive(context.Background(), out, res.List())
+	_, err = ExtractTar(context.Background(), r, dst, ExtractOptions{})
 	mustDo(t, err)
 	mustDo(t, r.Close())
 	compareTrees(t, src, filepath.Join(dst, archiveName(src)))
@@ -414,15 +262,11 @@ func TestWriteLeavesNoGoroutines(t *testing.T) {
 		writeFile(t, filepath.Join(src, "small", fmt.Sprint(i)), []byte("x"), 0o644)
 	}
 	before := runtime.NumGoroutine()
-	failing := func(ctx context.Context, name string, r io.Reader) error {
-		io.CopyN(io.Discard, r, 100)
-		return errors.New("upload failed")
-	}
 	for range 5 {
-		Write(context.Background(), Source{Paths: []string{src}}, WriteOptions{PieceSize: 64 << 10}, failing)
+		WriteChunks(context.Background(), Source{Paths: []string{src}}, ChunkOptions{}, &failingStore{memChunkStore: memStore(), left: 1})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		Write(ctx, Source{Paths: []string{src}}, WriteOptions{}, dirSink(t.TempDir()))
+		writeTo(ctx, Source{Paths: []string{src}}, ChunkOptions{}, t.TempDir())
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {

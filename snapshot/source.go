@@ -1,18 +1,15 @@
 package snapshot
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
-	"github.com/klauspost/compress/zstd"
 )
 
 // Source is what goes into an archive.
@@ -38,91 +35,6 @@ type ExtraDir struct {
 	Prefix string // archive folder, e.g. "hooks/dump-db"
 	Dir    string // local directory
 }
-
-// WriteOptions tune Write.
-type WriteOptions struct {
-	PieceSize   int64 // bytes per piece; 0 = a single, unsplit piece
-	Level       int   // zstd level (1 fastest … 22 smallest); 0 = zstd's default (3)
-	Concurrency int   // encoder goroutines; 0 = GOMAXPROCS
-	// Progress, when set, is called with each count of source bytes read
-	// (file contents, before compression), from the goroutine that reads
-	// the sources; it must be quick.
-	Progress func(n int64)
-}
-
-// Result describes a written archive.
-type Result struct {
-	Pieces   []Piece
-	Size     int64  // bytes of the whole archive
-	SHA256   string // hex digest of the whole archive
-	Summary  SourceSummary
-	Warnings []string // files that changed or vanished while read, skipped special files
-}
-
-// readBufferSize is the size of the buffer pieces are read through.
-const readBufferSize = 1 << 20
-
-// Write archives src as tar (PAX) compressed with zstd, in one pass, and
-// streams the archive to sink cut into pieces of opts.PieceSize bytes, hashing
-// each piece and the whole archive on the way. Nothing is written to local
-// disk. An error of the sink, or the end of ctx, stops the write; Write
-// returns only once every sink it started has returned.
-func Write(ctx context.Context, src Source, opts WriteOptions, sink PieceSink) (*Result, error) {
-	src, err := src.check()
-	if err != nil {
-		return nil, err
-	}
-	if opts.PieceSize < 0 {
-		return nil, fmt.Errorf("invalid piece size %d", opts.PieceSize)
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sp := newSplitter(ctx, opts.PieceSize, sink)
-	enc, err := zstd.NewWriter(sp, opts.encoderOptions()...)
-	if err != nil {
-		return nil, fmt.Errorf("zstd: %w", err)
-	}
-	a := newArchiver(ctx, src)
-	a.onRead = opts.Progress
-	defer a.close()
-	if err := a.run(enc); err != nil {
-		cancel(err)
-		sp.abort(err)
-		enc.Close() // stops the encoder's goroutines; its writes now fail fast
-		return nil, err
-	}
-	if err := sp.close(); err != nil {
-		return nil, err
-	}
-	a.summary.Paths = src.Paths
-	return &Result{Pieces: sp.pieces, Size: sp.size, SHA256: sp.digest(), Summary: a.summary, Warnings: a.warnings}, nil
-}
-
-func (o WriteOptions) encoderOptions() []zstd.EOption {
-	level := zstd.SpeedDefault
-	if o.Level > 0 {
-		level = zstd.EncoderLevelFromZstd(o.Level)
-	}
-	n := o.Concurrency
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
-	}
-	eo := []zstd.EOption{
-		zstd.WithEncoderLevel(level),
-		zstd.WithEncoderConcurrency(n),
-		zstd.WithConcurrentBlocks(n > 1),
-	}
-	if o.Level == 0 {
-		// zstd -3's own window. The concurrent encoder holds about 3n+1 jobs
-		// of 4 windows each: 8 MiB windows took 750 MiB of RSS, 2 MiB take
-		// a quarter, at the same compressed size within 1%.
-		eo = append(eo, zstd.WithWindowSize(defaultWindow))
-	}
-	return eo
-}
-
-// defaultWindow is the zstd window at the default level.
-const defaultWindow = 2 << 20
 
 // check validates s and returns it with its paths cleaned and de-nested.
 func (s Source) check() (Source, error) {
