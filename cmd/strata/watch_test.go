@@ -599,10 +599,14 @@ func writeRandom(t *testing.T, name string, n int) {
 	}
 }
 
+// TestWatchSIGTERMDuringSnapshot stops watch while a snapshot writes: the
+// destination takes at most 8 MiB/s (bwlimit), so the 256 MiB snapshot is
+// still being written when SIGTERM comes, however fast the machine.
 func TestWatchSIGTERMDuringSnapshot(t *testing.T) {
 	dir := newWatchDir(t, `
 destination "primary" {
-  remote = "${path.config}/store/primary"
+  remote  = "${path.config}/store/primary"
+  bwlimit = "8M"
 }
 tier "local" {
   destinations = [destination.primary]
@@ -614,9 +618,10 @@ tier "local" {
 	writeRandom(t, filepath.Join(dir, "data", "blob"), 256<<20)
 	w := startWatch(t, dir, nil)
 	appDir := filepath.Join(dir, "store", "primary", "big")
+	chunks := filepath.Join(dir, "store", "primary", ".strata", "chunks") // written first
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if _, err := os.Stat(appDir); err == nil {
+		if _, err := os.Stat(chunks); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -635,6 +640,14 @@ tier "local" {
 	out, err := exec.Command(strataBinary(t), "-C", dir, "ls", "--json").Output()
 	if err := errors.Join(err, json.Unmarshal(out, &ls)); err != nil || len(ls.Locations) != 1 || ls.Locations[0].Snapshots != 0 {
 		t.Fatalf("strata ls after SIGTERM: %v\n%s", err, out)
+	}
+	// The next apply, without the limit, makes the snapshot whole.
+	cfg, err := os.ReadFile(filepath.Join(dir, "main.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), bytes.Replace(cfg, []byte(`bwlimit = "8M"`), nil, 1), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	out, err = exec.Command(strataBinary(t), "-C", dir, "apply", "--auto-approve").CombinedOutput()
 	if err != nil {

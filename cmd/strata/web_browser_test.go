@@ -135,12 +135,13 @@ func cellJS(app, tier string) string {
 }
 
 // webConfig is web (hourly, a little data) at one local tier whose
-// destination splits archives into 64 KiB pieces: a snapshot of a large
-// file takes long enough there for its progress to be seen moving.
+// destination takes at most 16 MiB/s (bwlimit): a snapshot of a large file
+// takes long enough there for its progress to be seen moving, however fast
+// the machine.
 const webConfig = `
 destination "primary" {
-  remote = "${path.config}/store/primary"
-  split  = "64KiB"
+  remote  = "${path.config}/store/primary"
+  bwlimit = "16M"
 }
 tier "local" {
   destinations = [destination.primary]
