@@ -198,4 +198,9 @@ func TestRestoreFallsBackPerChunk(t *testing.T) {
 	if err != nil || string(b) != strings.Repeat("alpha ", 5000) || stats.Files < 2 {
 		t.Fatalf("restored %v %+v", err, stats)
 	}
+	// Healed, but never silently: the warning names the chunk and both stores.
+	if len(stats.Warnings) == 0 || !strings.Contains(stats.Warnings[0], "read from primary instead") ||
+		!strings.Contains(stats.Warnings[0], "at secondary") {
+		t.Errorf("the fallback is not said: %q", stats.Warnings)
+	}
 }

@@ -3,6 +3,8 @@ package executor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
@@ -23,7 +25,8 @@ const restoreParallel = planner.DefaultTransfers
 // chunk list come from the first copy that has readable ones; its chunks
 // are fetched in parallel, each checked against its ID, and a chunk that is
 // missing or damaged at one copy's destination is fetched from the next
-// copy's instead; the whole stream is checked against its digest. Nothing
+// copy's instead (each such fallback is a warning in the stats); the whole
+// stream is checked against its digest. Nothing
 // is ever written outside target. When no copy holds a good chunk, it stops
 // with the *snapshot.DigestError of the last.
 func Restore(ctx context.Context, copies []CopyAt, target string, opts snapshot.ExtractOptions) (*snapshot.Manifest, *snapshot.ExtractStats, error) {
@@ -31,9 +34,23 @@ func Restore(ctx context.Context, copies []CopyAt, target string, opts snapshot.
 	if err != nil {
 		return nil, nil, err
 	}
-	r := snapshot.ReadChunksFrom(ctx, l, fetches(copies), restoreParallel)
+	stores, fetch := fetches(copies)
+	var mu sync.Mutex
+	var healed []string
+	fallback := func(id snapshot.ChunkID, i int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		healed = append(healed, fmt.Sprintf("chunk %s could not be read at %s (%v); read from %s instead",
+			snapshot.ChunkPath(id), stores[i], err, stores[i+1]))
+	}
+	r := snapshot.ReadChunksFallback(ctx, l, fetch, restoreParallel, fallback)
 	defer r.Close()
 	stats, err := snapshot.ExtractTar(ctx, r, target, opts)
+	if stats != nil {
+		mu.Lock()
+		stats.Warnings = append(stats.Warnings, healed...)
+		mu.Unlock()
+	}
 	return m, stats, err
 }
 
@@ -61,15 +78,16 @@ func firstList(ctx context.Context, copies []CopyAt) (*snapshot.Manifest, snapsh
 }
 
 // fetches are the chunk stores of copies' destinations, in their order,
-// each once (tiers may share a destination, and so its chunks).
-func fetches(copies []CopyAt) []snapshot.ChunkFetch {
-	var out []snapshot.ChunkFetch
+// each once (tiers may share a destination, and so its chunks), with the
+// destinations' names.
+func fetches(copies []CopyAt) (names []string, out []snapshot.ChunkFetch) {
 	seen := map[string]bool{}
 	for _, c := range copies {
 		if !seen[c.Store.Name()] {
 			seen[c.Store.Name()] = true
+			names = append(names, c.Store.Name())
 			out = append(out, (&chunkStore{st: c.Store}).fetch)
 		}
 	}
-	return out
+	return names, out
 }

@@ -39,9 +39,20 @@ func ReadChunks(ctx context.Context, list ChunkList, fetch ChunkFetch, parallel 
 // is missing or fails its check at one is fetched from the next, and only
 // when none has a good one is it an error (that of the last).
 func ReadChunksFrom(ctx context.Context, list ChunkList, fetches []ChunkFetch, parallel int) io.ReadCloser {
+	return ReadChunksFallback(ctx, list, fetches, parallel, nil)
+}
+
+// Fallback is told that chunk id could not be read from the store at
+// index store of the fetches (err says why) and is tried at the next one:
+// a restore that heals itself says so, never silently.
+type Fallback func(id ChunkID, store int, err error)
+
+// ReadChunksFallback is ReadChunksFrom that reports every fallback to
+// onFallback (which may be nil), from the fetching goroutines.
+func ReadChunksFallback(ctx context.Context, list ChunkList, fetches []ChunkFetch, parallel int, onFallback Fallback) io.ReadCloser {
 	parallel = max(parallel, 1)
 	ctx, cancel := context.WithCancel(ctx)
-	r := &chunkReader{ctx: ctx, cancel: cancel, list: list, fetches: fetches,
+	r := &chunkReader{ctx: ctx, cancel: cancel, list: list, fetches: fetches, fallback: onFallback,
 		order: make(chan *fetchJob, parallel), slots: make(chan struct{}, parallel), hash: sha256.New()}
 	if len(list.Chunks) == 0 {
 		r.err = errors.New("chunk list is empty")
@@ -66,14 +77,15 @@ func ReadChunksFrom(ctx context.Context, list ChunkList, fetches []ChunkFetch, p
 
 // chunkReader implements ReadChunks.
 type chunkReader struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	list    ChunkList
-	fetches []ChunkFetch
-	dec     *zstd.Decoder
-	order   chan *fetchJob // the fetches, in stream order
-	slots   chan struct{}  // one per fetch in flight or chunk not yet read
-	wg      sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	list     ChunkList
+	fetches  []ChunkFetch
+	fallback Fallback
+	dec      *zstd.Decoder
+	order    chan *fetchJob // the fetches, in stream order
+	slots    chan struct{}  // one per fetch in flight or chunk not yet read
+	wg       sync.WaitGroup
 
 	cur  *fetchJob // the chunk being read, or nil
 	off  int       // bytes of it read
@@ -114,7 +126,7 @@ func (r *chunkReader) dispatch() {
 // store that has a good one.
 func (r *chunkReader) fetchChunk(ref ChunkRef) ([]byte, error) {
 	var err error
-	for _, fetch := range r.fetches {
+	for i, fetch := range r.fetches {
 		var frame, data []byte
 		if frame, err = fetchFrame(r.ctx, ref, fetch); err == nil {
 			if data, err = decodeChunk(r.dec, ref, frame); err == nil {
@@ -123,6 +135,9 @@ func (r *chunkReader) fetchChunk(ref ChunkRef) ([]byte, error) {
 		}
 		if r.ctx.Err() != nil {
 			return nil, err
+		}
+		if r.fallback != nil && i+1 < len(r.fetches) {
+			r.fallback(ref.ID, i, err)
 		}
 	}
 	return nil, err

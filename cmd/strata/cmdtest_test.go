@@ -222,14 +222,22 @@ func digestTree(root string) (string, error) {
 	return buf.String(), err
 }
 
-// corruptCmd flips one byte in the middle of every file matching GLOB.
+// corruptCmd flips one byte in the middle of every file matching GLOB (of
+// the first one only, in name order, with -first).
 func corruptCmd(args []string, _ string) ([]byte, error) {
+	first := len(args) == 2 && args[0] == "-first" // only the first match, in name order
+	if first {
+		args = args[1:]
+	}
 	if len(args) != 1 {
-		return nil, fmt.Errorf("usage: corrupt GLOB")
+		return nil, fmt.Errorf("usage: corrupt [-first] GLOB")
 	}
 	matches, err := filepath.Glob(args[0])
 	if err != nil || len(matches) == 0 {
 		return nil, fmt.Errorf("corrupt: nothing matches %s", args[0])
+	}
+	if first {
+		matches = matches[:1]
 	}
 	for _, m := range matches {
 		b, err := os.ReadFile(m)
