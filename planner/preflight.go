@@ -15,10 +15,12 @@ import (
 // ones, and the actions that depend on them, become warnings and a
 // *FreeSpaceError, so plan and apply exit non-zero.
 //
-// The bytes of a new snapshot are estimated as the size of the newest
-// existing snapshot of the application, or, for its first one, as the size
-// of its sources (Options.SourceBytes: uncompressed, so conservative); a
-// transfer's or repair's bytes are known. Purges in the same plan are not counted as
+// The bytes of a new snapshot are estimated as the size of its sources
+// (Options.SourceBytes: uncompressed and before deduplication, so
+// conservative: format 2 stores only the chunks the destination lacks, and
+// what a snapshot will add is known only once it is cut); a transfer's or
+// repair's bytes are those of the copy's directory (its chunk list), so the
+// check of a transfer is weak until the executor checks chunk by chunk. Purges in the same plan are not counted as
 // freeing space: the check is conservative.
 
 // Refusal is one action refused for lack of free space.
@@ -147,37 +149,19 @@ func dependsOnAny(a *Action, keys map[string]bool) bool {
 	return false
 }
 
-// estimate is the bytes an action writes: known for a transfer or repair,
-// the newest existing snapshot's size for a new snapshot.
+// estimate is the bytes an action writes: the size of its sources for a
+// new snapshot, the action's own for a transfer or repair.
 func (b *builder) estimate(a *Action) int64 {
 	if a.Kind != Snapshot {
 		return a.Bytes
 	}
-	var newest Copy
-	for _, cs := range b.inv.Copies[a.App] {
-		for _, c := range cs {
-			if c.Complete && c.ID.Time().After(newest.ID.Time()) {
-				newest = c
-			}
-		}
-	}
-	if newest.Size == 0 && !newest.Complete {
-		return b.opts.SourceBytes[a.App]
-	}
-	return newest.Size
+	return b.opts.SourceBytes[a.App]
 }
 
-// NeedsSourceBytes tells whether the preflight of app's first snapshot
-// needs the size of its sources: it has no complete snapshot and its origin
-// tier writes to a destination with a min_free.
-func NeedsSourceBytes(cfg *spec.Config, inv *Inventory, app *spec.Application) bool {
-	for _, cs := range inv.Copies[app.Name] {
-		for _, c := range cs {
-			if c.Complete {
-				return false
-			}
-		}
-	}
+// NeedsSourceBytes tells whether the preflight of app's snapshots needs the
+// size of its sources: its origin tier writes to a destination with a
+// min_free.
+func NeedsSourceBytes(cfg *spec.Config, _ *Inventory, app *spec.Application) bool {
 	for _, t := range app.Tiers {
 		for _, d := range t.Destinations {
 			if t.From == nil && d.MinFree > 0 {
