@@ -71,6 +71,22 @@ type countingStore struct {
 	stats int
 	opens map[string]int
 	puts  int
+	lists []string // the directories listed recursively ("" the whole store)
+}
+
+func (c *countingStore) Top(ctx context.Context) ([]string, []providers.Entry, error) {
+	return c.Store.(providers.TopLister).Top(ctx)
+}
+
+func (c *countingStore) List(ctx context.Context, fn func(providers.Entry) error) error {
+	return c.ListDir(ctx, "", fn)
+}
+
+func (c *countingStore) ListDir(ctx context.Context, dir string, fn func(providers.Entry) error) error {
+	c.mu.Lock()
+	c.lists = append(c.lists, dir)
+	c.mu.Unlock()
+	return c.Store.ListDir(ctx, dir, fn)
 }
 
 func count(e *env) map[string]*countingStore {
@@ -133,6 +149,34 @@ func TestNextSnapshotCostsTheChange(t *testing.T) {
 		c := n[d]
 		if c.puts == 0 || c.puts >= first || c.stats != c.puts {
 			t.Errorf("%s: %d chunks written, %d existence checks, of %d: want only the changed ones", d, c.puts, c.stats, first)
+		}
+	}
+}
+
+// TestPlanListingNeverWalksTheChunkStore: the listing a plan is made from
+// covers the snapshot directories and the leases, never .strata/chunks
+// (whose size grows with the store, not with the snapshots): gc lists it.
+func TestPlanListingNeverWalksTheChunkStore(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	if rep := e.apply(t, t0); !rep.OK() {
+		t.Fatal(rep.Results)
+	}
+	n := count(e)
+	for _, l := range executor.Gather(context.Background(), e.stores) {
+		if l.Err != "" || len(l.Entries) == 0 {
+			t.Fatalf("%s: listing %q with %d entries", l.Destination, l.Err, len(l.Entries))
+		}
+		for _, en := range l.Entries {
+			if strings.HasPrefix(en.Path, snapshot.ChunkDir) {
+				t.Errorf("%s: the plan's listing holds %s", l.Destination, en.Path)
+			}
+		}
+	}
+	for name, c := range n {
+		for _, d := range c.lists {
+			if d == "" || strings.HasPrefix(d+"/", snapshot.ChunkDir+"/") || d == snapshot.StrataDir {
+				t.Errorf("%s: the plan's listing walked %q (all of %v)", name, d, c.lists)
+			}
 		}
 	}
 }

@@ -17,8 +17,9 @@ import (
 
 // Gather lists every store once, recursively, and reads the leases found under
 // .strata/locks. It never reads a manifest: the plan needs only listings. The
-// chunk store (.strata/chunks) is no part of a plan's listing: it is left
-// out of the entries (it is gc's to list).
+// chunk store (.strata/chunks) is no part of a plan's listing: it is never
+// walked (it is gc's to list), so a plan costs what the snapshot directories
+// hold, not what the chunk store holds.
 func Gather(ctx context.Context, stores Stores) []planner.Listing {
 	names := stores.names()
 	out := make([]planner.Listing, len(names))
@@ -37,7 +38,7 @@ func Gather(ctx context.Context, stores Stores) []planner.Listing {
 func listOne(ctx context.Context, s providers.Store) planner.Listing {
 	l := planner.Listing{Destination: s.Name()}
 	var leasePaths []string
-	err := s.List(ctx, func(e providers.Entry) error {
+	err := listPlanned(ctx, s, func(e providers.Entry) error {
 		if strings.HasPrefix(e.Path, snapshot.LocksDir+"/") {
 			if isLease(e.Path) {
 				leasePaths = append(leasePaths, e.Path)
@@ -59,6 +60,35 @@ func listOne(ctx context.Context, s providers.Store) planner.Listing {
 	sort.Slice(l.Entries, func(i, j int) bool { return l.Entries[i].Path < l.Entries[j].Path })
 	l.Free, l.FreeKnown = freeSpace(ctx, s)
 	return l
+}
+
+// listPlanned lists what a plan reads: every object below the root but the
+// chunk store, which it does not even walk where the store can list its
+// root alone (the top directories are listed one by one, .strata only for
+// its leases).
+func listPlanned(ctx context.Context, s providers.Store, fn func(providers.Entry) error) error {
+	top, ok := s.(providers.TopLister)
+	if !ok {
+		return s.List(ctx, fn)
+	}
+	dirs, files, err := top.Top(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	for _, d := range dirs {
+		if d == snapshot.StrataDir {
+			d = snapshot.LocksDir
+		}
+		if err := s.ListDir(ctx, d, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // isLease tells a lease object from a temporary one (a write cut short).

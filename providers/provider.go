@@ -76,6 +76,15 @@ type Stater interface {
 	Stat(ctx context.Context, p string) (Entry, error)
 }
 
+// TopLister is a Store that lists its root alone, not recursively (every
+// Store this package opens is one): a plan lists the tier paths below it and
+// leaves the chunk store to gc.
+type TopLister interface {
+	// Top returns the directories and the objects directly under the root;
+	// a missing root holds nothing.
+	Top(ctx context.Context) (dirs []string, files []Entry, err error)
+}
+
 // ErrNotFound is returned (wrapped) by Open for a missing object.
 var ErrNotFound = errNotFound{}
 

@@ -163,6 +163,40 @@ func (s *store) ListDir(ctx context.Context, dir string, fn func(Entry) error) e
 	return s.errorf("list", dir, err)
 }
 
+// Top lists the root alone: its directories and its objects.
+func (s *store) Top(ctx context.Context) ([]string, []Entry, error) {
+	ctx = s.with(ctx)
+	type top struct {
+		dirs  []string
+		files []Entry
+	}
+	var t top // written by the listing, read only once it returned
+	err := await(ctx, 0, "listing", func() error {
+		entries, err := s.f.List(ctx, "")
+		if errors.Is(err, fs.ErrorDirNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var l top
+		for _, e := range entries {
+			switch e := e.(type) {
+			case fs.Directory:
+				l.dirs = append(l.dirs, e.Remote())
+			case fs.Object:
+				l.files = append(l.files, Entry{Path: e.Remote(), Size: e.Size(), ModTime: e.ModTime(ctx)})
+			}
+		}
+		t = l
+		return nil
+	})
+	if err != nil {
+		return nil, nil, s.errorf("list", "", err)
+	}
+	return t.dirs, t.files, nil
+}
+
 // deliver calls fn for the objects among entries.
 func (s *store) deliver(ctx context.Context, entries fs.DirEntries, fn func(Entry) error) error {
 	for _, e := range entries {

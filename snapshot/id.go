@@ -21,6 +21,9 @@ const (
 	// data.tar.zst.NNN), no longer read or written: strata only recognises
 	// it, to say so (see Format1Recipe).
 	Format1Archive = "data.tar.zst"
+	// StrataDir is strata's own folder at a destination root: leases, the
+	// chunk store.
+	StrataDir = ".strata"
 	// LocksDir is the folder, relative to a destination root, holding leases.
 	LocksDir = ".strata/locks"
 	// TempMarker is part of the name of every temporary object strata writes.
