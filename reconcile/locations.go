@@ -15,11 +15,16 @@ type Location struct {
 	Destination string `json:"destination"`
 	Snapshots   int    `json:"snapshots"`
 	Newest      string `json:"newest,omitempty"`
-	Bytes       int64  `json:"bytes"`
-	Verified    int    `json:"verified"`
-	Corrupt     int    `json:"corrupt"`
-	Incomplete  int    `json:"incomplete"`
-	Error       string `json:"error,omitempty"`
+	// Bytes are those of the snapshot directories' own files (chunk lists,
+	// manifests): the chunks are shared by the destination's snapshots.
+	Bytes int64 `json:"bytes"`
+	// Logical is the sum of the complete snapshots' logical sizes (their tar
+	// streams), from their manifests: only `strata ls` reads them.
+	Logical    int64  `json:"logical_bytes,omitempty"`
+	Verified   int    `json:"verified"`
+	Corrupt    int    `json:"corrupt"`
+	Incomplete int    `json:"incomplete"`
+	Error      string `json:"error,omitempty"`
 	// NewestTime is the time of Newest; zero when there is none.
 	NewestTime time.Time `json:"-"`
 }

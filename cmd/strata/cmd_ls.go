@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -19,8 +21,10 @@ func newLsCommand(g *globals) *cobra.Command {
 		Use:   "ls [APP]",
 		Short: "List the stored backups per application, tier and destination",
 		Long: `Ls lists every destination once and shows, for each application, tier and
-destination: how many complete snapshots are there, the newest, their total
-size and how many are verified. Orphaned snapshots (claimed by no application)
+destination: how many complete snapshots are there, the newest, their
+logical size (what they restore to as tar streams, read from their
+manifests; the chunks are stored once per destination, see 'strata gc
+--dry-run' for what a destination stores) and how many are verified. Orphaned snapshots (claimed by no application)
 are listed too. It changes nothing.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -32,6 +36,7 @@ are listed too. It changes nothing.`,
 			if err != nil {
 				return err
 			}
+			g.addLogical(cmd.Context(), s, rows)
 			g.printLs(rows, s.Inventory)
 			return g.failedListings(s.Inventory)
 		},
@@ -52,6 +57,44 @@ func lsRows(s *survey, args []string) ([]reconcile.Location, error) {
 	return reconcile.Locations(s.Inventory, apps), nil
 }
 
+// addLogical sums the logical sizes of each row's complete snapshots from
+// their manifests, a few at a time; a manifest that cannot be read is a
+// warning naming it.
+func (g *globals) addLogical(ctx context.Context, s *survey, rows []reconcile.Location) {
+	type job struct {
+		row *reconcile.Location
+		dir string
+	}
+	var jobs []job
+	for i := range rows {
+		r := &rows[i]
+		for _, c := range s.Inventory.Copies[r.App][planner.Location{Tier: r.Tier, Destination: r.Destination}] {
+			if c.Complete {
+				jobs = append(jobs, job{r, c.Dir})
+			}
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
+	for _, j := range jobs {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			m, err := executor.ReadManifest(ctx, s.Stores[j.row.Destination], j.dir)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				g.warnf("%s at %s: %v (its size is not counted)", j.dir, j.row.Destination, err)
+				return
+			}
+			j.row.Logical += m.Size
+		}()
+	}
+	wg.Wait()
+}
+
 func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 	if g.json {
 		writeJSON(g.stdout, map[string]any{"locations": rows, "orphans": inv.Orphans})
@@ -60,7 +103,7 @@ func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "APP\tTIER\tDESTINATION\tSNAPSHOTS\tNEWEST\tSIZE\tVERIFIED")
 	for _, r := range rows {
-		newest, size := r.Newest, executor.HumanBytes(r.Bytes)
+		newest, size := r.Newest, executor.HumanBytes(r.Logical)
 		if newest == "" {
 			newest = "-"
 		}
