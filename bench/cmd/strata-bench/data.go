@@ -226,7 +226,7 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 		after: check,
 	}}
 	if peers {
-		repo := filepath.Join(w, "restic-repo")
+		repo := resticRepoFor(w, c)
 		if err := b.resticRepo(repo, c); err != nil {
 			return nil, err
 		}
@@ -246,7 +246,7 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 				after: check,
 			})
 	}
-	inputs := append(slices.Clone(pieces), filepath.Join(w, "restic-repo"))
+	inputs := append(slices.Clone(pieces), resticRepoFor(w, c))
 	r, err = b.finish(r, warming(cs, inputs...), peers, map[string]float64{"zstd -d|tar -x": 1.1, "restic restore": 0.5}, pieces)
 	if err == nil {
 		r.note("every run restores into a new directory; they are deleted when the bench ends (deleting a tree right before a run slows file creation on this ext4)")
@@ -295,6 +295,12 @@ func (f *freshDirs) current() string { return filepath.Join(f.root, fmt.Sprintf(
 
 func (b *bench) chainF(steps ...func() error) func() error {
 	return func() error { return b.chain(steps...) }
+}
+
+// resticRepoFor is where P4 keeps restic's backup of c: one per corpus
+// size, as a repository made of another corpus restores other paths.
+func resticRepoFor(w string, c *corpus) string {
+	return filepath.Join(w, fmt.Sprintf("restic-repo-%d", c.Bytes))
 }
 
 // resticRepo makes, once, a restic repository holding one backup of c.
