@@ -75,6 +75,16 @@ func run1(o options) error {
 			}
 		}
 	}
+	for _, d := range []struct {
+		id string
+		fn func(*corpus) (*result, error)
+	}{{"P9", b.p9}, {"P10", b.p10}, {"P11", b.p11}} {
+		if want(d.id) {
+			if err := rep.add(d.id, func() (*result, error) { return d.fn(big) }); err != nil {
+				return err
+			}
+		}
+	}
 	if err := b.planScenarios(rep, o, want); err != nil {
 		return err
 	}

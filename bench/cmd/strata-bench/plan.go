@@ -21,6 +21,10 @@ type tree struct {
 	Objects      int
 }
 
+// treeVersion marks a tree written with format 2's file names: a tree of
+// an older bench (format 1's data.tar.zst) is written again.
+const treeVersion = "format 2\n"
+
 // treeApps is the number of applications the P6 tree is spread over.
 const treeApps = 100
 
@@ -41,7 +45,7 @@ func (b *bench) makeTree(objects int) (*tree, error) {
 	if t.Config, err = config(filepath.Join(w, "config"), hcl.String()); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(w + "/done"); err == nil {
+	if done, err := os.ReadFile(w + "/done"); err == nil && string(done) == treeVersion {
 		return t, nil
 	}
 	logf("writing a destination of %d objects in %s", objects, t.Root)
@@ -51,14 +55,14 @@ func (b *bench) makeTree(objects int) (*tree, error) {
 	if err := writeTree(t.Root, objects/4/treeApps); err != nil {
 		return nil, err
 	}
-	return t, os.WriteFile(w+"/done", nil, 0o644)
+	return t, os.WriteFile(w+"/done", []byte(treeVersion), 0o644)
 }
 
 // writeTree writes perApp daily snapshot directories for each application.
 func writeTree(root string, perApp int) error {
 	last, _ := time.Parse(time.RFC3339, t1)
 	last = last.Truncate(24 * time.Hour).Add(2 * time.Hour)
-	files := map[string]string{"data.tar.zst": "x", "data.tar.zst.sha256": "sum  data.tar.zst\n", "manifest.json": "{}\n", "verified.json": "{}\n"}
+	files := map[string]string{"chunks.txt": "x\n", "data.tar.sha256": "sum  -\n", "manifest.json": "{}\n", "verified.json": "{}\n"}
 	for a := range treeApps {
 		for d := range perApp {
 			at := last.Add(-time.Duration(d) * 24 * time.Hour)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -66,6 +67,7 @@ type bench struct {
 	rounds int
 	ssh    *sshServer
 	env    []string // for restic and borg
+	hist   *history // the daily series of P9–P11, once started
 }
 
 // strataCmd runs strata on the config in dir.
@@ -105,28 +107,81 @@ func wipe(dirs ...string) func() error {
 	}
 }
 
-// findSnapshot returns the directory of the one complete snapshot under root
-// and its data pieces.
-func findSnapshot(root string) (string, []string, error) {
-	var dir string
+// stored is one complete format 2 snapshot at a destination: its directory
+// and the chunk files its chunks.txt names.
+type stored struct {
+	Root   string   // the destination root
+	Dir    string   // the snapshot directory
+	Order  []string // chunk files in stream order (a chunk may repeat)
+	Unique []string // each chunk file once, in order of first use
+}
+
+// findSnapshot returns the oldest complete snapshot under root (the only
+// one, where a scenario made one).
+func findSnapshot(root string) (*stored, error) {
+	all, err := findSnapshots(root)
+	if err != nil {
+		return nil, err
+	}
+	return all[0], nil
+}
+
+// findSnapshots returns every complete snapshot under root, oldest first
+// (the directory names sort in time order), skipping the chunk store.
+func findSnapshots(root string) ([]*stored, error) {
+	var dirs []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Name() == "manifest.json" {
-			dir = filepath.Dir(p)
-			return fs.SkipAll
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && d.Name() == ".strata":
+			return fs.SkipDir
+		case d.Name() == "manifest.json":
+			dirs = append(dirs, filepath.Dir(p))
 		}
-		return err
+		return nil
 	})
-	if err != nil || dir == "" {
-		return "", nil, fmt.Errorf("no complete snapshot under %s (%v)", root, err)
+	if err == nil && len(dirs) == 0 {
+		err = errors.New("none found")
 	}
-	pieces, err := filepath.Glob(filepath.Join(dir, "data.tar.zst*"))
-	var out []string
-	for _, p := range pieces {
-		if !strings.HasSuffix(p, ".sha256") {
-			out = append(out, p)
+	if err != nil {
+		return nil, fmt.Errorf("no complete snapshot under %s (%v)", root, err)
+	}
+	out := make([]*stored, len(dirs))
+	for i, dir := range dirs {
+		if out[i], err = readChunkList(root, dir); err != nil {
+			return nil, err
 		}
 	}
-	return dir, out, err
+	return out, nil
+}
+
+// readChunkList reads dir's chunks.txt into the chunk files it names.
+func readChunkList(root, dir string) (*stored, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "chunks.txt"))
+	if err != nil {
+		return nil, err
+	}
+	s := &stored{Root: root, Dir: dir}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		id, _, _ := strings.Cut(line, " ")
+		if len(id) != 64 {
+			return nil, fmt.Errorf("%s/chunks.txt: bad line %q", dir, line)
+		}
+		f := chunkFile(root, id)
+		s.Order = append(s.Order, f)
+		if !seen[f] {
+			seen[f] = true
+			s.Unique = append(s.Unique, f)
+		}
+	}
+	return s, nil
+}
+
+// chunkFile is where a destination keeps the chunk id.
+func chunkFile(root, id string) string {
+	return filepath.Join(root, ".strata", "chunks", id[:2], id+".zst")
 }
 
 // sizeOf returns the total size of files.

@@ -23,12 +23,12 @@ func (b *bench) p2(c *corpus, peers bool) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := findSnapshot(origin); err != nil {
+	if _, err := findSnapshot(origin); err != nil {
 		if err := b.chain(wipe(origin, remote), func() error { return run(b.strataCmd(cfg, "apply", "--auto-approve", "--now", t0)) }); err != nil {
 			return nil, err
 		}
 	}
-	dir, pieces, err := findSnapshot(origin)
+	snap, err := findSnapshot(origin)
 	if err != nil {
 		return nil, err
 	}
@@ -36,19 +36,25 @@ func (b *bench) p2(c *corpus, peers bool) (*result, error) {
 		name:  "strata apply (transfer)",
 		prep:  wipe(remote),
 		cmd:   func() *exec.Cmd { return b.strataCmd(cfg, "apply", "--auto-approve", "--now", t1) },
-		after: func() error { return sameTree(dir, remote) },
+		after: func() error { return sameTree(snap, remote) },
 	}}
 	if peers {
-		cs = append(cs, b.p2Peers(w, dir)...)
+		cs = append(cs, b.p2Peers(w, origin)...)
 	}
-	r, err = b.finish(r, warming(cs, dir), peers, map[string]float64{"rclone copy": 1.0, "scp": 1.0}, pieces)
+	r, err = b.finish(r, warming(cs, origin), peers, map[string]float64{"rclone copy": 1.0, "scp": 1.0}, snap.Unique)
 	if err == nil && peers {
-		r.note("rclone copy runs with its defaults, which include a remote md5sum of what it wrote; strata hashes what it reads and checks the size written")
+		r.note("rclone copy and scp -r copy the whole origin destination (its one snapshot directory and its chunk store); rclone copy runs with its defaults, which include a remote md5sum of what it wrote; strata hashes what it reads and checks the size written")
 	}
 	return r, err
 }
 
 func (b *bench) p2Config(origin, remote string) string {
+	return b.twoTiers(origin, remote, b.ssh.Port, b.ssh.KnownHosts)
+}
+
+// twoTiers is a local tier at origin and an SFTP tier from it at remote,
+// reached at 127.0.0.1:port (the bench's sshd, or a proxy in front of it).
+func (b *bench) twoTiers(origin, remote string, port int, knownHosts string) string {
 	return fmt.Sprintf(`
 destination "local" {
   remote = %q
@@ -76,10 +82,11 @@ tier "remote" {
     last = 100
   }
 }
-`, origin, remote, strconv.Itoa(b.ssh.Port), b.ssh.User, b.ssh.Key, b.ssh.KnownHosts)
+`, origin, remote, strconv.Itoa(port), b.ssh.User, b.ssh.Key, knownHosts)
 }
 
-// p2Peers copies the snapshot directory dir with rclone and scp.
+// p2Peers copies the origin destination dir (one snapshot and its chunks)
+// with rclone and scp.
 func (b *bench) p2Peers(w, dir string) []*contender {
 	rc, scp := filepath.Join(w, "rclone"), filepath.Join(w, "scp")
 	rcEnv := []string{"RCLONE_CONFIG=" + filepath.Join(w, "no-rclone.conf")}
@@ -88,7 +95,7 @@ func (b *bench) p2Peers(w, dir string) []*contender {
 			name:  "rclone copy",
 			prep:  wipe(rc),
 			cmd:   func() *exec.Cmd { return command(rcEnv, b.rclone, "-q", "copy", dir, b.ssh.rcloneRemote(rc)) },
-			after: func() error { return sameFiles(dir, rc) },
+			after: func() error { return sameDest(dir, rc) },
 		},
 		{
 			name: "scp",
@@ -98,32 +105,42 @@ func (b *bench) p2Peers(w, dir string) []*contender {
 					fmt.Sprintf("%s@127.0.0.1:%s", b.ssh.User, scp))
 				return command(nil, "scp", args...)
 			},
-			after: func() error { return sameFiles(dir, scp) },
+			after: func() error { return sameDest(dir, scp) },
 		},
 	}
 }
 
-// sameTree checks that the snapshot in dir arrived complete under root.
-func sameTree(dir, root string) error {
-	got, _, err := findSnapshot(root)
+// sameTree checks that the snapshot snap arrived complete under root: its
+// files and every chunk it names, at the same sizes.
+func sameTree(snap *stored, root string) error {
+	got, err := findSnapshot(root)
 	if err != nil {
 		return err
 	}
-	return sameFiles(dir, got, "data.tar.zst", "manifest.json")
-}
-
-// sameFiles checks that the named files (default: every data piece) of src
-// are in dst with the same sizes.
-func sameFiles(src, dst string, names ...string) error {
-	if len(names) == 0 {
-		ents, err := os.ReadDir(src)
-		if err != nil {
+	if err := sameFiles(snap.Dir, got.Dir, "chunks.txt", "data.tar.sha256", "manifest.json"); err != nil {
+		return err
+	}
+	for _, f := range snap.Unique {
+		rel, _ := filepath.Rel(snap.Root, f)
+		if err := sameFiles(snap.Root, root, rel); err != nil {
 			return err
 		}
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
 	}
+	return nil
+}
+
+// sameDest checks that a copy of the destination src holds its snapshot.
+func sameDest(src, dst string) error {
+	snap, err := findSnapshot(src)
+	if err != nil {
+		return err
+	}
+	return sameTree(snap, dst)
+}
+
+// sameFiles checks that the named files of src are in dst with the same
+// sizes.
+func sameFiles(src, dst string, names ...string) error {
 	for _, n := range names {
 		a, errA := os.Stat(filepath.Join(src, n))
 		z, errZ := os.Stat(filepath.Join(dst, n))
