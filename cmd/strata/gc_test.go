@@ -6,15 +6,12 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/stratabackup/strata/internal/testservers"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
@@ -214,26 +211,8 @@ func TestGCCommand(t *testing.T) {
 // fails, gc deletes nothing and says why, exit 1.
 func TestGCUnreadableDirectoryDeletesNothing(t *testing.T) {
 	r := newGCRig(t)
-	u := testservers.UnprivilegedUser(t)
-	u.Own(t, r.dir)
-	testservers.Traversable(t, r.bin)
-	if err := os.Chmod(filepath.Dir(r.bin), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(r.dir, "store/otherhost/db")
-	if err := os.Chmod(dir, 0); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Chmod(dir, 0o755)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd, stdout, stderr := r.command(ctx, []string{"HOME=" + r.dir}, "gc", "--auto-approve")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.Cred}
-	if err := cmd.Run(); err != nil && !isExit(err) {
-		t.Fatal(err)
-	}
-	res := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
-	t.Logf("gc as %s:\n%s", u.Name, res)
+	res := r.unprivileged(dir)("gc", "--auto-approve")
 	out := res.stdout + res.stderr
 	if res.code != 1 || !strings.Contains(out, "otherhost/db") || !strings.Contains(out, "permission denied") ||
 		!strings.Contains(out, "gc deletes nothing") {
@@ -245,9 +224,4 @@ func TestGCUnreadableDirectoryDeletesNothing(t *testing.T) {
 	if n := r.intact("gc with an unreadable directory"); n != len(r.old) {
 		t.Errorf("gc with an unreadable directory deleted %d chunks", len(r.old)-n)
 	}
-}
-
-func isExit(err error) bool {
-	_, ok := err.(*exec.ExitError)
-	return ok
 }

@@ -120,26 +120,8 @@ func TestUnreadableDestinationDirFailsListing(t *testing.T) {
 	if keys := r.planKeys(day(4), 0); !containsPrefix(keys, "purge:") {
 		t.Fatalf("day 4 would purge nothing anyway; the test proves nothing: %q", keys)
 	}
-	u := testservers.UnprivilegedUser(t)
-	u.Own(t, r.dir)
-	testservers.Traversable(t, r.bin)
-	if err := os.Chmod(filepath.Dir(r.bin), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	day3 := filepath.Join(r.dir, "store/secondary/app/2026/11/23")
-	if err := os.Chmod(day3, 0); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Chmod(day3, 0o755)
-	as := func(args ...string) result {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		cmd, stdout, stderr := r.command(ctx, []string{"HOME=" + r.dir, "RCLONE_CONFIG=" + filepath.Join(r.dir, "rclone.conf")}, args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.Cred}
-		_ = cmd.Run()
-		return result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
-	}
+	as := r.unprivileged(day3)
 	res := as("ls")
 	if res.code != 1 || !strings.Contains(res.stdout+res.stderr, "app/2026/11/23") || !strings.Contains(res.stdout+res.stderr, "permission denied") {
 		t.Errorf("ls with an unreadable directory: want exit 1 naming app/2026/11/23 and permission denied, got %s", res)
@@ -148,7 +130,6 @@ func TestUnreadableDestinationDirFailsListing(t *testing.T) {
 	if res.code != 1 {
 		t.Errorf("plan with an unreadable directory: want exit 1, got %s", res)
 	}
-	t.Logf("plan as %s:\n%s", u.Name, res)
 	r.noPurge(res, `listing of destination "secondary" failed`)
 	if !strings.Contains(res.stdout, "app/2026/11/23") {
 		t.Errorf("the warning does not name the directory:\n%s", res)
@@ -162,4 +143,35 @@ func containsPrefix(keys []string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// unprivileged makes an unprivileged user own the rig, makes dir unreadable
+// (root reads a chmod 000 directory all the same) until the test ends, and
+// returns a function that runs strata as that user.
+func (r *rig) unprivileged(dir string) func(args ...string) result {
+	t := r.t
+	t.Helper()
+	u := testservers.UnprivilegedUser(t)
+	u.Own(t, r.dir)
+	testservers.Traversable(t, r.bin)
+	if err := os.Chmod(filepath.Dir(r.bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	return func(args ...string) result {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd, stdout, stderr := r.command(ctx, []string{"HOME=" + r.dir, "RCLONE_CONFIG=" + filepath.Join(r.dir, "rclone.conf")}, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.Cred}
+		if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
+			t.Fatalf("strata %v as %s: %v", args, u.Name, err)
+		}
+		res := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+		t.Logf("strata %v as %s:\n%s", args, u.Name, res)
+		return res
+	}
 }
