@@ -19,6 +19,10 @@ type appPlan struct {
 	// readers lists, per existing copy, the actions that read it; a purge
 	// of the copy waits for them (safety rule 2).
 	readers map[copyRef][]string
+	// held are copies kept from purges because a transfer that reads them
+	// waits for the window; waiting is set once something waits for it.
+	held    map[copyRef]bool
+	waiting bool
 }
 
 type copyRef struct {
@@ -168,6 +172,9 @@ func (ap *appPlan) planSnapshot() {
 	switch {
 	case !due:
 		ap.wakeForSchedule(false)
+		return
+	case ap.windowClosed():
+		ap.waitForWindow()
 		return
 	case lp.failed:
 		ap.warnf("no new snapshot of %s: the listing of %s failed", ap.app.Name, lp.loc)

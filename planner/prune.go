@@ -46,6 +46,11 @@ func (ap *appPlan) purgeable(tp *tierPlan, lp *locPlan) (idx []int, complete int
 		if tp.mask(sec) != 0 {
 			continue
 		}
+		if ap.held[copyRef{loc: lp.loc, sec: sec}] {
+			ap.warnf("kept %s %s at %s although outside %s: a transfer of it waits for the window",
+				ap.app.Name, c.ID, lp.loc, KeepString(tp.tier.Keep))
+			continue
+		}
 		if !c.Healthy() {
 			if src, _ := ap.healthySource(tp, lp, sec); src == nil {
 				ap.warnf("no healthy copy of %s %s anywhere: the corrupt copy at %s is outside retention but kept as is",

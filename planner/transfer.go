@@ -24,6 +24,11 @@ func (ap *appPlan) transfers(tp *tierPlan, lp *locPlan) {
 		if lp.pendingAt(sec, false) != nil {
 			continue
 		}
+		if ap.windowClosed() {
+			ap.holdForWindow(tp, lp, sec)
+			ap.waitForWindow()
+			continue
+		}
 		ap.transfer(tp, lp, sec, tp.masks[i])
 	}
 }

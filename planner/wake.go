@@ -27,14 +27,19 @@ func (b *builder) wakeAt(at time.Time, reason string) {
 	}
 }
 
-// wakeForSchedule records app's next schedule tick after now; a snapshot
+// wakeForSchedule records app's next schedule tick after now (or the
+// window's opening after it, when the tick falls outside); a snapshot
 // that was due but could not be planned is due again at once.
 func (ap *appPlan) wakeForSchedule(dueUnplanned bool) {
 	switch {
 	case dueUnplanned:
 		ap.wakeAt(ap.now, fmt.Sprintf("a snapshot of %s is due but could not be planned", ap.app.Name))
 	case ap.app.Schedule != nil:
-		ap.wakeAt(ap.app.Schedule.Next(ap.now), fmt.Sprintf("schedule %q of %s", ap.app.Schedule.Expr, ap.app.Name))
+		next := ap.app.Schedule.Next(ap.now)
+		if w := ap.app.Window; w != nil && !next.IsZero() {
+			next = w.NextOpen(next) // a tick outside the window waits for it
+		}
+		ap.wakeAt(next, fmt.Sprintf("schedule %q of %s", ap.app.Schedule.Expr, ap.app.Name))
 	}
 }
 

@@ -48,7 +48,8 @@ const MaxGrace = time.Hour
 
 // Stale lists the applications whose newest snapshot at some location of a
 // tier is older than their schedule allows: a newer one was due more than a
-// grace period ago (one schedule period, at most MaxGrace). A snapshot dated
+// grace period ago (one schedule period, at most MaxGrace), counted from the
+// opening of the application's window when it was due outside it. A snapshot dated
 // in the future (planner.Future) does not count: it must not hide that the
 // real ones stopped. Locations without any snapshot, or whose listing
 // failed, are left to the failure events.
@@ -83,7 +84,11 @@ func staleAt(app *spec.Application, t *spec.Tier, inv *planner.Inventory, now ti
 	}
 	due := app.Schedule.Next(oldest)
 	grace := min(app.Schedule.Next(due).Sub(due), MaxGrace)
-	return notify.Stale{App: app.Name, Tier: t.Name, Newest: oldest, Due: due}, now.After(due.Add(grace))
+	start := due
+	if app.Window != nil {
+		start = app.Window.NextOpen(due) // a due snapshot outside the window waits for it
+	}
+	return notify.Stale{App: app.Name, Tier: t.Name, Newest: oldest, Due: due}, now.After(start.Add(grace))
 }
 
 func later(a, b time.Time) time.Time {

@@ -12,7 +12,7 @@ import (
 var applicationSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "server"}, {Name: "vm"}, {Name: "relpath"}, {Name: "labels"},
-		{Name: "schedule"}, {Name: "timezone"}, {Name: "tiers"},
+		{Name: "schedule"}, {Name: "timezone"}, {Name: "window"}, {Name: "tiers"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "source"},
@@ -60,6 +60,7 @@ func (l *loader) decodeApplicationBlock(b *hcl.Block) *Application {
 		}
 	}
 	a.Schedule = l.decodeSchedule(attrs["schedule"], attrs["timezone"])
+	a.Window = l.decodeWindow(attrs["window"], a.Schedule)
 	a.Tiers = l.appTiers(a, attrs["tiers"], b)
 	sourceOK := l.decodeSource(a, l.singleBlock(content, "source"))
 	hooksOK := l.decodeHooks(a, content.Blocks.OfType("hook"))

@@ -163,8 +163,10 @@ type Application struct {
 	Labels  map[string]string
 	// Schedule decides when a new snapshot is due.
 	Schedule *Schedule
-	Source   Source
-	Hooks    []Hook
+	// Window limits when its snapshots and transfers start; nil: any time.
+	Window *Window
+	Source Source
+	Hooks  []Hook
 	// Tiers the application is kept in, in chain order, origin first.
 	Tiers []*Tier
 	// Paths maps a tier name to the application's evaluated path at that
