@@ -48,10 +48,10 @@ const MaxGrace = time.Hour
 
 // Stale lists the applications whose newest snapshot at some location of a
 // tier is older than their schedule allows: a newer one was due more than a
-// grace period ago (one schedule period, at most MaxGrace), counted from the
-// opening of the application's window when it was due outside it. A snapshot dated
-// in the future (planner.Future) does not count: it must not hide that the
-// real ones stopped. Locations without any snapshot, or whose listing
+// grace period ago (one schedule period, at most MaxGrace), counted from
+// the opening of the application's window when it was due outside it. A
+// snapshot dated in the future (planner.Future) does not count: it must not
+// hide that the real ones stopped. Locations without any snapshot, or whose listing
 // failed, are left to the failure events.
 func Stale(cfg *spec.Config, inv *planner.Inventory, now time.Time) []notify.Stale {
 	var out []notify.Stale

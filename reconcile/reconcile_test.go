@@ -215,3 +215,39 @@ func TestFutureSnapshotHidesNothing(t *testing.T) {
 		t.Errorf("Stale with a snapshot %s ahead = %+v", planner.ClockSkew, got)
 	}
 }
+
+// TestStaleWaitsForTheWindow: a snapshot due at 02:00 whose window opens at
+// 22:00 is not stale until the window has been open for the grace period.
+func TestStaleWaitsForTheWindow(t *testing.T) {
+	cfg := clockConfig(t)
+	w, err := spec.ParseWindow("22:00-06:00", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Applications[0].Schedule = mustParseSchedule(t, "0 12 * * *")
+	cfg.Applications[0].Window = w
+	newest := time.Date(2026, 11, 19, 22, 0, 0, 0, time.UTC)
+	inv := inventoryWith(newest, newest)
+	opens := time.Date(2026, 11, 20, 22, 0, 0, 0, time.UTC) // due at 12:00, outside the window
+	for _, c := range []struct {
+		now   time.Time
+		stale bool
+	}{
+		{opens.Add(-time.Hour), false},
+		{opens.Add(MaxGrace - time.Second), false},
+		{opens.Add(MaxGrace + time.Second), true},
+	} {
+		if got := Stale(cfg, inv, c.now); (len(got) == 1) != c.stale {
+			t.Errorf("Stale at %s = %v, want stale %v", c.now, got, c.stale)
+		}
+	}
+}
+
+func mustParseSchedule(t *testing.T, expr string) *spec.Schedule {
+	t.Helper()
+	s, err := spec.ParseSchedule(expr, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
