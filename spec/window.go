@@ -72,6 +72,9 @@ func (w *Window) NextOpen(t time.Time) time.Time {
 	lt := t.In(w.Location)
 	for i := 0; i < 3; i++ {
 		at := time.Date(lt.Year(), lt.Month(), lt.Day()+i, w.Start/60, w.Start%60, 0, 0, w.Location)
+		if at.Hour()*60+at.Minute() != w.Start {
+			at, _ = at.ZoneBounds() // skipped by a jump forward: it opens at the jump
+		}
 		if at.After(t) {
 			return at
 		}
