@@ -21,6 +21,26 @@ import (
 // walked (it is gc's to list), so a plan costs what the snapshot directories
 // hold, not what the chunk store holds.
 func Gather(ctx context.Context, stores Stores) []planner.Listing {
+	return gather(ctx, stores, nil)
+}
+
+// Regather is Gather for the second look of one run (the check after the
+// leases): each destination's free space is taken from prev, the listings
+// the plan was made from, instead of being asked again. A destination that
+// prev has no listing of is asked.
+func Regather(ctx context.Context, stores Stores, prev []planner.Listing) []planner.Listing {
+	known := map[string]planner.Listing{}
+	for _, l := range prev {
+		if l.Err == "" {
+			known[l.Destination] = l
+		}
+	}
+	return gather(ctx, stores, known)
+}
+
+// gather lists every store at once; free space is asked of the stores that
+// known (by destination name) has no listing of.
+func gather(ctx context.Context, stores Stores, known map[string]planner.Listing) []planner.Listing {
 	names := stores.names()
 	out := make([]planner.Listing, len(names))
 	var wg sync.WaitGroup
@@ -28,14 +48,19 @@ func Gather(ctx context.Context, stores Stores) []planner.Listing {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = listOne(ctx, stores[name])
+			prev, ok := known[stores[name].Name()]
+			out[i] = listOne(ctx, stores[name], !ok)
+			if ok && out[i].Err == "" {
+				out[i].Free, out[i].FreeKnown = prev.Free, prev.FreeKnown
+			}
 		}()
 	}
 	wg.Wait()
 	return out
 }
 
-func listOne(ctx context.Context, s providers.Store) planner.Listing {
+// listOne lists s for a plan, and asks for its free space when askFree.
+func listOne(ctx context.Context, s providers.Store, askFree bool) planner.Listing {
 	l := planner.Listing{Destination: s.Name()}
 	var leasePaths []string
 	err := listPlanned(ctx, s, func(e providers.Entry) error {
@@ -58,7 +83,9 @@ func listOne(ctx context.Context, s providers.Store) planner.Listing {
 		l.Leases = append(l.Leases, readLease(ctx, s, p))
 	}
 	sort.Slice(l.Entries, func(i, j int) bool { return l.Entries[i].Path < l.Entries[j].Path })
-	l.Free, l.FreeKnown = freeSpace(ctx, s)
+	if askFree {
+		l.Free, l.FreeKnown = freeSpace(ctx, s)
+	}
 	return l
 }
 

@@ -51,6 +51,9 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	}
 	s := newStore(c.Name, f, red, c.CryptPassword != "")
 	s.cfg = ctx
+	if isSFTP(f) {
+		s.cfg = withSFTPListers(ctx)
+	}
 	if s.perm, err = newPerms(f, c); err != nil {
 		return fail(err)
 	}

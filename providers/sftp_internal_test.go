@@ -161,3 +161,38 @@ func TestWrappedSFTPNeedsHostKeyCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestSFTPListingDialsFewConnections lists an SFTP store of many snapshot
+// directories, counting the SSH connections it opens: rclone dials a new
+// connection for each directory read in flight (at most one every 100 ms),
+// so a walk wider than sftpListers would open more.
+func TestSFTPListingDialsFewConnections(t *testing.T) {
+	srv := testservers.StartSFTP(t)
+	proxy := testservers.StartCountingProxy(t, srv.Addr())
+	for i := range 40 {
+		p := filepath.Join(srv.Dir, "many", "app", "2026", fmt.Sprintf("%02d", i%12), fmt.Sprintf("%02d", i), "manifest.json")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remote, known := srv.Proxied(t, proxy, "many")
+	st, err := Open(context.Background(), Config{Name: "sftp", Remote: remote, Options: srv.Options(),
+		KnownHostsFile: known, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := proxy.Accepted()
+	n := 0
+	if err := st.ListDir(context.Background(), "app", func(Entry) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 40 {
+		t.Fatalf("listed %d files, want 40", n)
+	}
+	if dialled := proxy.Accepted() - opened; dialled > sftpListers-1 {
+		t.Errorf("listing opened %d more SSH connections, want at most %d", dialled, sftpListers-1)
+	}
+}

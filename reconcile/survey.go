@@ -50,8 +50,13 @@ var ErrChanged = errors.New("the stored backups changed between the plan and the
 // that changed meanwhile: another apply that finished between our plan and
 // our lease must not make us repeat its work (a duplicate snapshot) or act on
 // copies it removed.
+//
+// The free space the plan was checked against is kept, not asked again: the
+// plan's preflight is done, and a second question costs a round trip (and,
+// over SFTP, maybe a connection) for an answer nothing reads.
 func (s *Survey) Recheck(ctx context.Context, p *planner.Plan) error {
-	s.Relist(ctx)
+	s.Listings = executor.Regather(ctx, s.Stores, s.Listings)
+	s.Inventory = planner.BuildInventory(s.Config, s.Listings)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
