@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"io"
 	"sync/atomic"
 	"time"
 
@@ -11,14 +10,15 @@ import (
 )
 
 // expected is the bytes an action is expected to move, for its progress: a
-// snapshot's source as a stat-only walk measures it, the size of the copy a
-// transfer, repair or verification reads. 0 when unknown.
+// snapshot's source as the plan measured it (for the free-space check) or
+// else as a stat-only walk measures it, the size of the copy a transfer,
+// repair or verification reads. 0 when unknown.
 func (e *Executor) expected(ctx context.Context, res *Result) int64 {
 	a := res.Action
 	if a.Kind == planner.Move {
 		return 0 // nothing passes through strata
 	}
-	if a.Kind != planner.Snapshot {
+	if a.Kind != planner.Snapshot || a.Bytes > 0 {
 		return a.Bytes
 	}
 	if a.Input == nil {
@@ -61,19 +61,4 @@ func (p *progressCounter) add(n int) {
 func (p *progressCounter) start() {
 	p.last.Store(time.Now().UnixNano())
 	p.e.emit(Event{Kind: EventProgress, Result: p.res, Bytes: 0, Total: p.total})
-}
-
-func (p *progressCounter) wrap(r io.Reader) io.Reader { return &countingReader{r: r, p: p} }
-
-type countingReader struct {
-	r io.Reader
-	p *progressCounter
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	if n > 0 {
-		c.p.add(n)
-	}
-	return n, err
 }

@@ -188,7 +188,7 @@ func (ap *appPlan) planSnapshot() {
 	ap.wakeForSchedule(false)
 	key := actionKey(Snapshot, ap.app.Name, lp.loc, ap.nowSec, true)
 	a := Action{Key: key, Kind: Snapshot, App: ap.app.Name, Location: lp.loc, AppPath: lp.appPath, Reason: reason,
-		Input: snapshotInput(ap.app, ap.cfg.Destination(lp.loc.Destination))}
+		Bytes: ap.opts.SourceBytes[ap.app.Name], Input: snapshotInput(ap.app, ap.cfg.Destination(lp.loc.Destination))}
 	if after != "" {
 		a.DependsOn = []string{after}
 	}

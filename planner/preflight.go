@@ -161,7 +161,7 @@ func (b *builder) estimate(a *Action) int64 {
 // NeedsSourceBytes tells whether the preflight of app's snapshots needs the
 // size of its sources: its origin tier writes to a destination with a
 // min_free.
-func NeedsSourceBytes(cfg *spec.Config, _ *Inventory, app *spec.Application) bool {
+func NeedsSourceBytes(app *spec.Application) bool {
 	for _, t := range app.Tiers {
 		for _, d := range t.Destinations {
 			if t.From == nil && d.MinFree > 0 {

@@ -17,8 +17,8 @@ func TestFirstSnapshotCheckedAgainstMinFree(t *testing.T) {
 	cfg := newConfig([]*spec.Tier{local}, newApp("hydro", local))
 	inv := emptyInventory()
 	inv.Free = map[string]int64{"local": 100 << 20}
-	if !NeedsSourceBytes(cfg, inv, cfg.Application("hydro")) {
-		t.Fatal("NeedsSourceBytes = false for a first snapshot at a destination with min_free")
+	if !NeedsSourceBytes(cfg.Application("hydro")) {
+		t.Fatal("NeedsSourceBytes = false for an application whose origin has a min_free")
 	}
 	now := ts("2026-11-21T03:00:00Z")
 	p, err := BuildPlan(cfg, inv, now, Options{SourceBytes: map[string]int64{"hydro": 60 << 20}})

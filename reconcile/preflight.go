@@ -7,14 +7,15 @@ import (
 	"github.com/stratabackup/strata/snapshot"
 )
 
-// firstSnapshotSizes measures the sources of the applications whose first
-// snapshot the free-space preflight must estimate (no snapshot yet, a
-// min_free at the origin): a stat-only walk, no file is read. A source that
-// cannot be walked is left out; its snapshot then fails with the reason.
-func firstSnapshotSizes(ctx context.Context, s *Survey) map[string]int64 {
+// sourceSizes measures the sources of the applications whose snapshots the
+// free-space preflight must estimate (a min_free at the origin): a
+// stat-only walk, no file is read. The plan's snapshot carries the figure,
+// so the executor's progress does not walk again. A source that cannot be
+// walked is left out; its snapshot then fails with the reason.
+func sourceSizes(ctx context.Context, s *Survey) map[string]int64 {
 	sizes := map[string]int64{}
 	for _, app := range s.Config.Applications {
-		if !planner.NeedsSourceBytes(s.Config, s.Inventory, app) {
+		if !planner.NeedsSourceBytes(app) {
 			continue
 		}
 		sum, err := snapshot.Measure(ctx, snapshot.Source{Paths: app.Source.Paths, Exclude: app.Source.Exclude})

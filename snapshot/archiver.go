@@ -14,8 +14,6 @@ import (
 	"path/filepath"
 	"time"
 	"unicode/utf8"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // archiver is the tar stream of the sources as an io.Reader. Headers are
@@ -481,11 +479,3 @@ func (a *archiver) padEntry(size int64) {
 
 // blockSize is tar's block: every entry's content is padded to a multiple.
 const blockSize = 512
-
-// run streams the whole archive into enc and closes it.
-func (a *archiver) run(enc *zstd.Encoder) error {
-	if _, err := enc.ReadFrom(a); err != nil {
-		return err
-	}
-	return enc.Close()
-}

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"io/fs"
 	"os"
@@ -145,15 +143,6 @@ func compareEntry(t *testing.T, wantPath, gotPath, rel string) {
 	if !w.ModTime().Equal(g.ModTime()) {
 		t.Errorf("%s: mtime %v, want %v", rel, g.ModTime(), w.ModTime())
 	}
-}
-
-// sha256File returns the hex SHA-256 of a file.
-func sha256File(t testing.TB, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	mustDo(t, err)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // entry is one entry of a hand-made archive.
