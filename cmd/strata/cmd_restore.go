@@ -79,8 +79,10 @@ source path without the leading "/", hook output sits under hooks/<name>/.
 Without ID it restores the newest snapshot; --day -1 picks yesterday's newest,
 --day 2026/11/20 that day's newest (days in the application's time zone).
 It reads the nearest complete copy (origin tier first, verified copies first,
-or only --from TIER), checks every piece's digest while reading and falls back
-to the next copy when one fails. A non-empty DIR needs --force.
+or only --from TIER), checks every chunk and the whole stream while reading,
+and reads a chunk that is missing or damaged there from the next copy's
+destination (each such fallback is a warning). A non-empty DIR needs --force;
+a missing DIR is created private to you (0700).
 ` + ownerHelp,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error { return runRestore(cmd.Context(), g, o, args) },

@@ -22,12 +22,13 @@ func newVerifyCommand(g *globals) *cobra.Command {
 		Use:   "verify [APP]",
 		Short: "Re-read every stored copy and check it against its manifest",
 		Long: `Verify re-reads every complete copy (of APP, at --tier, or all), checks each
-piece's size and SHA-256 against the manifest and the sidecar, and records the
+chunk it names (chunks.txt) by its size and SHA-256 — a chunk shared by several
+snapshots once per run — and the chunk list against the manifest, and records the
 result next to the copy (verified.json, or corrupt.json saying what failed) so
 the next plan repairs what is damaged. It takes a lease on the destinations it
 checks, like apply. One line per copy, with rclone check's markers:
 
-  =  ok            *  a piece differs (bit flip, truncation)
+  =  ok            *  a chunk differs (bit flip, truncation)
   +  missing       !  the check could not run (read error, unreadable manifest)
 
 Incomplete snapshot directories (no manifest.json: an interrupted write or a
