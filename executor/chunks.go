@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,9 +16,9 @@ import (
 	"github.com/stratabackup/strata/snapshot"
 )
 
-// maxChunkList bounds how much of a chunks.txt is read: 80 bytes a chunk,
-// so about 4 million chunks (16 TiB of stream at 4 MiB a chunk).
-const maxChunkList = 320 << 20
+// maxChunkLines bounds how many lines of a chunks.txt are read: about 4
+// million chunks (16 TiB of stream at 4 MiB a chunk).
+const maxChunkLines = 4 << 20
 
 // chunkStore is a destination's chunk store as snapshot.WriteChunks, a
 // transfer or a repair sees it. Has answers first from known — the chunks
@@ -171,15 +172,48 @@ func readSmall(ctx context.Context, st providers.Store, p string, limit int64) (
 
 // readChunkList reads and parses the chunks.txt of the snapshot in dir.
 func readChunkList(ctx context.Context, st providers.Store, dir string) ([]snapshot.ChunkRef, error) {
-	b, err := readSmall(ctx, st, path.Join(dir, snapshot.ChunkListName), maxChunkList)
+	return readChunkListAt(ctx, st, path.Join(dir, snapshot.ChunkListName))
+}
+
+// readChunkListAt reads and strictly parses the chunks.txt at p (as
+// snapshot.ParseChunkList does) line by line, so that a large list never
+// sits whole in memory as text (gc reads several at once). Errors name the
+// file and the line; one of the list itself (not of reading it) is
+// permanent.
+func readChunkListAt(ctx context.Context, st providers.Store, p string) ([]snapshot.ChunkRef, error) {
+	rc, err := st.Open(ctx, p)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot read %s: %w", p, err)
 	}
-	chunks, err := snapshot.ParseChunkList(b)
-	if err != nil {
-		return nil, permanent{fmt.Errorf("%s at %s: %v", dir, st.Name(), err)}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 4096)
+	var refs []snapshot.ChunkRef
+	for n := 1; ; n++ {
+		if n > maxChunkLines {
+			return nil, permanent{fmt.Errorf("%s has more than %d lines: not a chunk list strata wrote", p, maxChunkLines)}
+		}
+		line, err := br.ReadSlice('\n')
+		switch {
+		case err == io.EOF && len(line) == 0 && n == 1:
+			return nil, permanent{fmt.Errorf("%s is empty", p)}
+		case err == io.EOF && len(line) == 0:
+			return refs, nil
+		case err == io.EOF:
+			return nil, permanent{fmt.Errorf("%s line %d does not end with a newline", p, n)}
+		case errors.Is(err, bufio.ErrBufferFull):
+			return nil, permanent{fmt.Errorf("%s line %d is too long to be a chunk line", p, n)}
+		case err != nil:
+			return nil, fmt.Errorf("cannot read %s: %w", p, err)
+		}
+		ref, err := snapshot.ParseChunkList(line)
+		if err != nil {
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
+			return nil, permanent{fmt.Errorf("%s line %d: %v (it must be strata's chunk list; fix or remove it)", p, n, err)}
+		}
+		refs = append(refs, ref[0])
 	}
-	return chunks, nil
 }
 
 // readList reads a snapshot's chunks.txt and data.tar.sha256 and checks

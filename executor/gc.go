@@ -1,12 +1,9 @@
 package executor
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"slices"
@@ -217,7 +214,7 @@ func markReferenced(ctx context.Context, st providers.Store, l *gcListing, r *GC
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			refs, err := streamChunkList(ctx, st, p)
+			refs, err := readChunkListAt(ctx, st, p)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -252,42 +249,6 @@ func (r *GCResult) mark(chunks []chunkObject, referenced []bool, ref snapshot.Ch
 	if !referenced[i] {
 		referenced[i] = true
 		r.Referenced++
-	}
-}
-
-// streamChunkList reads and strictly parses one chunks.txt (as
-// snapshot.ParseChunkList does) line by line, so that a large list never
-// sits whole in memory. Errors name the file and the line.
-func streamChunkList(ctx context.Context, st providers.Store, p string) ([]snapshot.ChunkRef, error) {
-	rc, err := st.Open(ctx, p)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %v", p, err)
-	}
-	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 4096)
-	var refs []snapshot.ChunkRef
-	for n := 1; ; n++ {
-		line, err := br.ReadSlice('\n')
-		switch {
-		case err == io.EOF && len(line) == 0 && n == 1:
-			return nil, fmt.Errorf("%s is empty", p)
-		case err == io.EOF && len(line) == 0:
-			return refs, nil
-		case err == io.EOF:
-			return nil, fmt.Errorf("%s line %d does not end with a newline", p, n)
-		case errors.Is(err, bufio.ErrBufferFull):
-			return nil, fmt.Errorf("%s line %d is too long to be a chunk line", p, n)
-		case err != nil:
-			return nil, fmt.Errorf("cannot read %s: %v", p, err)
-		}
-		ref, err := snapshot.ParseChunkList(line)
-		if err != nil {
-			if inner := errors.Unwrap(err); inner != nil {
-				err = inner
-			}
-			return nil, fmt.Errorf("%s line %d: %v (it must be strata's chunk list; fix or remove it)", p, n, err)
-		}
-		refs = append(refs, ref[0])
 	}
 }
 
