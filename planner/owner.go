@@ -94,6 +94,7 @@ func ownedBy(owner, node string) bool {
 // depend on them to waiting; the refusals and missing copies of other
 // nodes' actions are theirs to report.
 func (b *builder) splitOwned() {
+	b.warnUnknownNode()
 	elsewhere := map[string]bool{}
 	for i := range b.actions {
 		a := &b.actions[i].Action
@@ -118,6 +119,7 @@ func (b *builder) splitOwned() {
 		}
 	}
 	b.actions = kept
+	b.warnForcedElsewhere()
 	b.mass = slices.DeleteFunc(b.mass, func(e *MassPurgeError) bool { return !b.ownsAt(e.App, e.Location) })
 	b.missing = slices.DeleteFunc(b.missing, func(m MissingCopy) bool { return !b.ownsAt(m.App, m.Location) })
 	b.wakeForOthers()
@@ -174,4 +176,41 @@ func (b *builder) planNode() string {
 		return b.opts.Node
 	}
 	return ""
+}
+
+// nodes lists the nodes cfg names, sorted, each once.
+func nodes(cfg *spec.Config) []string {
+	var out []string
+	for _, a := range cfg.Applications {
+		out = append(out, a.Node)
+	}
+	for _, t := range cfg.Tiers {
+		out = append(out, t.Node)
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	return slices.DeleteFunc(out, func(n string) bool { return n == "" })
+}
+
+// warnUnknownNode warns when a plan is made for a node the configuration
+// does not name: it runs none of the named nodes' work, which is most
+// likely a host name that differs from the one the configuration uses.
+func (b *builder) warnUnknownNode() {
+	names := nodes(b.cfg)
+	if b.opts.Node == "" || len(names) == 0 || slices.Contains(names, b.opts.Node) {
+		return
+	}
+	b.warnf("node %q (--node, by default the host name) is named by no application or tier: this plan runs only "+
+		"what no node owns; the nodes are %s", b.opts.Node, joinList(names))
+}
+
+// warnForcedElsewhere warns of each snapshot asked for (--snapshot, a
+// request of watch's page) that another node makes.
+func (b *builder) warnForcedElsewhere() {
+	for _, o := range b.elsewhere {
+		if o.Kind == Snapshot && slices.Contains(b.opts.Force, o.App) {
+			b.warnf("a snapshot of %s was asked for, but node %s makes its snapshots, not node %s: ask there, "+
+				"or plan with --node %s", o.App, o.Owner, b.opts.Node, o.Owner)
+		}
+	}
 }

@@ -220,3 +220,18 @@ func TestRenderFleet(t *testing.T) {
 	}
 	golden(t, "render/fleet.txt", out.Bytes())
 }
+
+func TestFleetWarnings(t *testing.T) {
+	cfg := fleetConfig()
+	p := mustPlan(t, cfg, steadyInventory(cfg), nov21.Add(-12*3600e9), Options{Node: "zg3", Force: []string{"hydro"}})
+	if !hasWarning(p, `node "zg3"`, "named by no application or tier", "backup1 and zg-3") {
+		t.Errorf("no warning of the unknown node: %q", p.Warnings)
+	}
+	if !hasWarning(p, "a snapshot of hydro was asked for, but node zg-3 makes its snapshots") {
+		t.Errorf("no warning of the snapshot asked for on the wrong node: %q", p.Warnings)
+	}
+	p = mustPlan(t, cfg, steadyInventory(cfg), nov21.Add(-12*3600e9), Options{Node: "zg-3", Force: []string{"hydro"}})
+	if len(p.Warnings) > 0 || len(p.Actions) == 0 || p.Actions[0].Kind != Snapshot {
+		t.Errorf("on its node: warnings %q, actions %v", p.Warnings, keys(p))
+	}
+}

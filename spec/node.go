@@ -67,3 +67,20 @@ func (c *Config) UsesNodes() bool {
 	}
 	return false
 }
+
+// warnNodeless warns, in a configuration that names nodes, of each
+// application that names none: every node that plans makes its snapshots,
+// each from its own host's copy of the sources.
+func (l *loader) warnNodeless() {
+	if !l.cfg.UsesNodes() {
+		return
+	}
+	for _, a := range l.cfg.Applications {
+		if a.Node == "" && (a.Origin() == nil || a.Origin().Node == "") {
+			l.diags = append(l.diags, warningDiag("Application without node",
+				fmt.Sprintf("This configuration names nodes, but application %q names none (nor does its origin tier): "+
+					"every host that plans or applies it makes its snapshots, from that host's own copy of its sources. "+
+					"Set node = \"HOST\" in it to name the host that makes them.", a.Name), &a.DeclRange))
+		}
+	}
+}

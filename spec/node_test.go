@@ -59,3 +59,25 @@ func TestCheckNodeName(t *testing.T) {
 		}
 	}
 }
+
+func TestApplicationWithoutNodeInAFleetWarns(t *testing.T) {
+	_, diags := loadSrc(t, minimal+`
+application "pinned" {
+  node = "zg-3"
+  source { paths = ["/srv/p"] }
+}
+application "loose" {
+  source { paths = ["/srv/l"] }
+}
+`, LoadOptions{})
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Summary+": "+d.Detail)
+	}
+	if len(diags) != 1 || diags.HasErrors() || !strings.Contains(got[0], `"loose"`) {
+		t.Errorf("diagnostics = %q, want one warning naming loose", got)
+	}
+	if _, diags := loadSrc(t, minimal, LoadOptions{}); len(diags) != 0 {
+		t.Errorf("without nodes: %v, want none", diags)
+	}
+}
