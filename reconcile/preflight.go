@@ -12,8 +12,8 @@ import (
 // stat-only walk, no file is read. The plan's snapshot carries the figure,
 // so the executor's progress does not walk again. A source that cannot be
 // walked is left out; its snapshot then fails with the reason. Only the
-// sources of the applications node snapshots are walked: another node's
-// are not on this host.
+// sources of the applications whose snapshots node makes are walked:
+// another node's are not on this host.
 func sourceSizes(ctx context.Context, s *Survey, node string) map[string]int64 {
 	sizes := map[string]int64{}
 	for _, app := range s.Config.Applications {
