@@ -128,6 +128,9 @@ type Action struct {
 	Bytes     int64     `json:"bytes,omitempty"`
 	Reason    string    `json:"reason"`
 	DependsOn []string  `json:"depends_on,omitempty"`
+	// Owner is the node that runs the action (see Owner); "" when no
+	// `node` decides it: any node that plans it.
+	Owner string `json:"owner,omitempty"`
 }
 
 // DirMove is one snapshot directory a move re-homes within one destination.
@@ -178,6 +181,14 @@ type Plan struct {
 	// NextWakeup is when a later plan would next have something to do that
 	// this one has not; nil when nothing ever falls due by itself.
 	NextWakeup *Wakeup `json:"next_wakeup,omitempty"`
+	// Node is the node the plan was made for (Options.Node), set when the
+	// configuration names nodes; Actions are the actions it owns.
+	Node string `json:"node,omitempty"`
+	// Elsewhere are the actions other nodes own: shown, never run here.
+	Elsewhere []Action `json:"owned_elsewhere,omitempty"`
+	// Waiting are actions this node owns that depend on one of Elsewhere:
+	// not run, planned again once the other node has run (see FleetPoll).
+	Waiting []Action `json:"waiting,omitempty"`
 }
 
 // Summary counts actions by kind.
@@ -194,4 +205,8 @@ type Options struct {
 	// min_free (see preflight.go). The caller measures it; the planner does
 	// no I/O.
 	SourceBytes map[string]int64
+	// Node is the node the plan is for (`--node`, by default the host
+	// name): the plan runs only the actions it owns (see Owner). "" plans
+	// as every node at once.
+	Node string
 }

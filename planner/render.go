@@ -43,8 +43,12 @@ func RenderJSON(w io.Writer, planJSON []byte, opts RenderOptions) error {
 	}
 	r := &renderer{color: opts.Color}
 	r.actions(p.Actions)
+	r.others(p)
 	r.warnings(p.Warnings)
 	summary := SummaryLine(p.Summary)
+	if s := nodeSummary(p); s != "" {
+		summary = s
+	}
 	if len(p.Actions) == 0 && len(p.Warnings) > 0 {
 		summary = "No changes can be planned now; see the warnings above."
 	}

@@ -71,7 +71,7 @@ func (l *Loop) wakeAfter(s *Survey, end time.Time) Wake {
 	if s == nil {
 		return Wake{At: end, Reason: "retry: the reconcile could not list the destinations"}
 	}
-	p, _ := planner.BuildPlan(l.cfg, s.Inventory, end, planner.Options{})
+	p, _ := planner.BuildPlan(l.cfg, s.Inventory, end, planner.Options{Node: l.o.Node})
 	switch {
 	case p == nil:
 		return Wake{At: end, Reason: "retry: the plan failed"}

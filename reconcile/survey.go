@@ -72,7 +72,7 @@ func (s *Survey) Recheck(ctx context.Context, p *planner.Plan) error {
 // wraps the *planner.MassPurgeError; any other error comes with the plan
 // (DESIGN §3).
 func Plan(ctx context.Context, s *Survey, now time.Time, opts planner.Options) (*planner.Plan, error) {
-	opts.SourceBytes = sourceSizes(ctx, s)
+	opts.SourceBytes = sourceSizes(ctx, s, opts.Node)
 	p, err := planner.BuildPlan(s.Config, s.Inventory, now, opts)
 	var mass *planner.MassPurgeError
 	if errors.As(err, &mass) {

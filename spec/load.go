@@ -155,6 +155,7 @@ func (l *loader) load(bs blocks) {
 	l.decodeMoves(bs["moved"], bs["removed"])
 	l.checkPathCollisions()
 	l.warnIneffective()
+	l.warnNodeless()
 }
 
 // declare returns the blocks of one kind whose names are valid and not
