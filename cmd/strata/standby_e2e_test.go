@@ -1,0 +1,109 @@
+package main
+
+// standby blocks (issue 13) with the real binary and real local stores: a
+// refresh killed between restore and swap leaves the old standby intact,
+// as does one cut short between its two renames, and the next apply
+// converges.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// standbyHCL is rigHCL with a standby of app from tier remote whose after
+// command appends the snapshot it was run for to after.log.
+const standbyHCL = rigHCL + `
+standby "app-standby" {
+  application = application.app
+  from        = tier.remote
+  path        = "${path.config}/standby/app"
+  after       = ["sh", "-c", "echo $STRATA_STANDBY $STRATA_SNAPSHOT_ID >> ${path.config}/after.log"]
+}
+`
+
+// standbyDay is what the standby's copy of data/day.txt says.
+func (r *rig) standbyDay() string {
+	r.t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.dir, "standby/app", r.dir, "data/day.txt"))
+	if err != nil {
+		r.t.Fatalf("the standby has no day.txt: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// standbyLeftovers lists what a refresh left beside the standby.
+func (r *rig) standbyLeftovers() []string {
+	left, _ := filepath.Glob(filepath.Join(r.dir, "standby/.app.strata-*"))
+	return left
+}
+
+func (r *rig) afterLog() string {
+	b, _ := os.ReadFile(filepath.Join(r.dir, "after.log"))
+	return string(b)
+}
+
+// TestStandbyInterruptedRefreshKeepsOld: killed after the new tree is
+// restored and verified but before the swap (STRATA_FAULT=during-standby),
+// the old standby is intact and the after command did not run; the next
+// apply removes the leftover, swaps the new one in and runs it.
+func TestStandbyInterruptedRefreshKeepsOld(t *testing.T) {
+	r := newRig(t, standbyHCL, 100<<10)
+	r.applyDay(1)
+	if got := r.standbyDay(); got != "day 1" {
+		t.Fatalf("standby after day 1 holds %q", got)
+	}
+	r.snapshotDay(2)
+	res := r.run([]string{"STRATA_FAULT=during-standby"}, "apply", "--auto-approve", "--now", day(2), "--parallelism", "1")
+	if res.code != 97 || !strings.Contains(res.stderr, "fault injected at during-standby") {
+		t.Fatalf("apply did not die at during-standby: %s", res)
+	}
+	if got := r.standbyDay(); got != "day 1" {
+		t.Errorf("after the interrupted refresh the standby holds %q, want the old day 1", got)
+	}
+	if left := r.standbyLeftovers(); len(left) != 1 || !strings.Contains(left[0], ".strata-new-") {
+		t.Errorf("leftovers beside the standby: %v, want the new tree", left)
+	}
+	if n := strings.Count(r.afterLog(), "\n"); n != 1 {
+		t.Errorf("after ran %d times, want once (day 1 only):\n%s", n, r.afterLog())
+	}
+	plan := r.must(2, "plan", "--detailed-exitcode", "--now", day(2))
+	if !strings.Contains(plan.stdout, "~ standby") {
+		t.Errorf("no standby refresh planned after the crash:\n%s", plan)
+	}
+	r.must(0, "apply", "--auto-approve", "--now", day(2))
+	if got := r.standbyDay(); got != "day 2" {
+		t.Errorf("after the next apply the standby holds %q, want day 2", got)
+	}
+	if left := r.standbyLeftovers(); len(left) != 0 {
+		t.Errorf("leftovers beside the standby after the refresh: %v", left)
+	}
+	if log := r.afterLog(); !strings.Contains(log, "app-standby 2026-11-22T03:00:00Z") {
+		t.Errorf("after did not run for day 2:\n%s", log)
+	}
+	r.converged(day(2))
+}
+
+// TestStandbyCutBetweenRenamesConverges: a refresh cut short between its
+// renames left no standby at the path, the old one beside it; ls still
+// shows what it holds, and the next apply puts it back and refreshes it.
+func TestStandbyCutBetweenRenamesConverges(t *testing.T) {
+	r := newRig(t, standbyHCL, 100<<10)
+	r.applyDay(1)
+	p := filepath.Join(r.dir, "standby/app")
+	if err := os.Rename(p, filepath.Join(r.dir, "standby/.app.strata-old")); err != nil {
+		t.Fatal(err)
+	}
+	if ls := r.must(0, "ls"); !strings.Contains(ls.stdout, "app-standby  app  remote  2026-11-21T03:00:00Z") {
+		t.Errorf("ls does not show what the old standby holds:\n%s", ls)
+	}
+	r.applyDay(2)
+	if got := r.standbyDay(); got != "day 2" {
+		t.Errorf("standby holds %q, want day 2", got)
+	}
+	if left := r.standbyLeftovers(); len(left) != 0 {
+		t.Errorf("leftovers beside the standby: %v", left)
+	}
+	r.converged(day(2))
+}
