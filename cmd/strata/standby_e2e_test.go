@@ -107,3 +107,32 @@ func TestStandbyCutBetweenRenamesConverges(t *testing.T) {
 	}
 	r.converged(day(2))
 }
+
+// TestResilientExample runs examples/resilient (seed 002): the first apply
+// snapshots, pulls and restores the standby; an hour later a new snapshot
+// refreshes it; then nothing is left to do.
+func TestResilientExample(t *testing.T) {
+	src, err := os.ReadFile("../../examples/resilient/main.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, string(src), 1<<10)
+	r.env = []string{"STRATA_VAR_backup_root=" + filepath.Join(r.dir, "store")}
+	standby := filepath.Join(r.dir, "store/standby/erp5", r.dir, "sample-data/erp5.txt")
+	for i, now := range []string{"2026-11-21T02:00:00Z", "2026-11-21T03:00:00Z"} {
+		data := []byte("erp5 at " + now + "\n")
+		r.write("sample-data/erp5.txt", data)
+		plan := r.must(2, "plan", "--detailed-exitcode", "--now", now)
+		if !strings.Contains(plan.stdout, "~ standby   erp5  erp5-import: ") || !strings.Contains(plan.stdout, "1 standby.") {
+			t.Fatalf("plan %d:\n%s", i, plan)
+		}
+		r.must(0, "apply", "--auto-approve", "--now", now)
+		if got, err := os.ReadFile(standby); err != nil || string(got) != string(data) {
+			t.Errorf("after apply %d the standby holds %q (%v), want %q", i, got, err, data)
+		}
+		r.must(0, "plan", "--detailed-exitcode", "--now", now)
+	}
+	if ls := r.must(0, "ls"); !strings.Contains(ls.stdout, "erp5-import  erp5  pull  2026-11-21T03:00:00Z  pull/backup1") {
+		t.Errorf("ls:\n%s", ls)
+	}
+}
