@@ -1,0 +1,29 @@
+package spec
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestStandbyDecodes: a standby keeps its application, tier, cleaned
+// absolute path, after command and timeout.
+func TestStandbyDecodes(t *testing.T) {
+	cfg, diags := loadSrc(t, movedTiers+`
+standby "c-standby" {
+  application = application.c
+  from        = tier.remote
+  path        = "/srv/c-standby/"
+  after       = ["systemctl", "reload", "c"]
+  timeout     = "5m"
+}
+`, LoadOptions{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	s := cfg.Standby("c-standby")
+	if s == nil || s.App != "c" || s.Tier != "remote" || s.Path != "/srv/c-standby" ||
+		!slices.Equal(s.After, []string{"systemctl", "reload", "c"}) || s.Timeout != 5*time.Minute {
+		t.Errorf("standby = %+v", s)
+	}
+}
