@@ -6,10 +6,13 @@ package main
 // converges.
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // standbyHCL is rigHCL with a standby of app from tier remote whose after
@@ -134,5 +137,44 @@ func TestResilientExample(t *testing.T) {
 	}
 	if ls := r.must(0, "ls"); !strings.Contains(ls.stdout, "erp5-import  erp5  pull  2026-11-21T03:00:00Z  pull/backup1") {
 		t.Errorf("ls:\n%s", ls)
+	}
+}
+
+// TestStandbyFromSFTPAndS3 keeps two standbys of the local → SFTP → S3
+// (encrypted) chain, one restored from the SFTP tier, one from the S3
+// tier: the first apply restores both byte for byte, the second plans
+// nothing.
+func TestStandbyFromSFTPAndS3(t *testing.T) {
+	c := newChain(t, 300<<10)
+	main := filepath.Join(c.dir, "main.hcl")
+	src, err := os.ReadFile(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tier := range []string{"remote", "offsite"} {
+		src = append(src, []byte(`
+standby "`+tier+`" {
+  application = application.app
+  from        = tier.`+tier+`
+  path        = "${path.config}/standby/`+tier+`"
+}
+`)...)
+	}
+	writeTestFile(t, main, src)
+	res := c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve")
+	mustExit0(t, res, "apply")
+	for _, tier := range []string{"remote", "offsite"} {
+		for i := range 3 {
+			rel := filepath.Join("data", fmt.Sprintf("sub%d", i), "f.bin")
+			want, _ := os.ReadFile(filepath.Join(c.dir, rel))
+			got, err := os.ReadFile(filepath.Join(c.dir, "standby", tier, c.dir, rel))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("standby %s: %s differs from the source (%v)", tier, rel, err)
+			}
+		}
+	}
+	plan := c.strata(t, time.Minute, nil, "plan", "--detailed-exitcode")
+	if plan.code != 0 {
+		t.Errorf("second plan: exit %d\n%s", plan.code, plan.stdout)
 	}
 }
