@@ -178,3 +178,38 @@ standby "`+tier+`" {
 		t.Errorf("second plan: exit %d\n%s", plan.code, plan.stdout)
 	}
 }
+
+// TestStandbyAfterFailsKeepsNewStandby: a failing after command fails the
+// action and the apply, says why, and keeps the new standby, which the
+// next plan does not restore again.
+func TestStandbyAfterFailsKeepsNewStandby(t *testing.T) {
+	r := newRig(t, strings.Replace(standbyHCL, `["sh", "-c", "echo $STRATA_STANDBY $STRATA_SNAPSHOT_ID >> ${path.config}/after.log"]`,
+		`["sh", "-c", "echo reload refused >&2; exit 3"]`, 1), 100<<10)
+	r.snapshotDay(1)
+	res := r.must(1, "apply", "--auto-approve", "--now", day(1))
+	if !strings.Contains(res.stdout+res.stderr, "the after command of standby app-standby failed") || !strings.Contains(res.stdout+res.stderr, "reload refused") {
+		t.Errorf("apply does not say the after command failed:\n%s", res)
+	}
+	if got := r.standbyDay(); got != "day 1" {
+		t.Errorf("standby holds %q, want the new day 1", got)
+	}
+	r.must(0, "plan", "--detailed-exitcode", "--now", day(1))
+}
+
+// TestStandbyForeignPathLeftAlone: a path that holds files strata did not
+// restore is never replaced; the plan warns and the files stay.
+func TestStandbyForeignPathLeftAlone(t *testing.T) {
+	r := newRig(t, standbyHCL, 100<<10)
+	r.write("standby/app/precious.txt", []byte("mine\n"))
+	r.snapshotDay(1)
+	res := r.must(0, "apply", "--auto-approve", "--now", day(1))
+	if !strings.Contains(res.stdout+res.stderr, "holds files strata did not restore") {
+		t.Errorf("no warning about the foreign standby path:\n%s", res)
+	}
+	if b, err := os.ReadFile(filepath.Join(r.dir, "standby/app/precious.txt")); err != nil || string(b) != "mine\n" {
+		t.Errorf("the foreign file was touched: %q %v", b, err)
+	}
+	if left := r.standbyLeftovers(); len(left) != 0 {
+		t.Errorf("leftovers: %v", left)
+	}
+}
