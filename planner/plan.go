@@ -83,7 +83,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	cleanup   the location        nil                 ID of the incomplete dir, or ""
 //	move      the location        nil                 "" (Moves lists the snapshot directories)
 //	gc        {"", destination}   nil                 "" (GC holds its parameters)
-//	standby   the copy it restores nil                ID, or "" when it follows a transfer (Standby holds the rest)
+//	standby   the copy it reads   nil                 ID, or "" when it follows a transfer or repair (Standby holds the rest)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`

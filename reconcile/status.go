@@ -18,20 +18,20 @@ import (
 // the status page from the same fields). The loop writes it; readers go
 // through JSON or ServeHTTP, both under its lock.
 type Status struct {
-	mu        sync.Mutex
-	Config    ConfigStatus `json:"config"`
-	LastPlan  *PlanStatus  `json:"last_plan"`
-	LastApply *ApplyStatus `json:"last_apply"`
-	NextWake  Wake         `json:"next_wakeup"`
-	Apps      []AppStatus  `json:"apps"`
-	// Standbys are what the standby blocks hold (absent without any).
-	Standbys    []StandbyStatus `json:"standbys,omitempty"`
-	LastSuccess *time.Time      `json:"last_success"`
-	LastFailure *time.Time      `json:"last_failure"`
-	Reconciles  int             `json:"reconciles"`
-	Pull        *PullStatus     `json:"pull,omitempty"`
+	mu          sync.Mutex
+	Config      ConfigStatus `json:"config"`
+	LastPlan    *PlanStatus  `json:"last_plan"`
+	LastApply   *ApplyStatus `json:"last_apply"`
+	NextWake    Wake         `json:"next_wakeup"`
+	Apps        []AppStatus  `json:"apps"`
+	LastSuccess *time.Time   `json:"last_success"`
+	LastFailure *time.Time   `json:"last_failure"`
+	Reconciles  int          `json:"reconciles"`
+	Pull        *PullStatus  `json:"pull,omitempty"`
 	// Now is the pass in progress, nil while the loop sleeps.
 	Now *NowStatus `json:"now"`
+	// Standbys are what the standby blocks hold (absent without any).
+	Standbys []StandbyStatus `json:"standbys,omitempty"`
 	// Requests are the latest requests (Loop.Request), oldest first.
 	Requests []*RequestStatus `json:"requests,omitempty"`
 	subs     map[chan struct{}]struct{}
