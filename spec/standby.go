@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -154,6 +155,32 @@ func (l *loader) checkStandbyPaths() {
 			}
 		}
 		l.checkStandbyVsSources(s)
+		l.checkStandbyVsStrata(s)
+	}
+}
+
+// checkStandbyVsStrata reports a standby path that is, holds or lies
+// inside a local destination, or holds the configuration directory.
+func (l *loader) checkStandbyVsStrata(s *Standby) {
+	if inside(l.dir, s.Path) {
+		l.diags = append(l.diags, errorDiag("Standby path overlaps strata's own files",
+			fmt.Sprintf("Standby %q at %s holds the configuration directory %s: a refresh replaces the whole standby directory. Put the standby elsewhere.",
+				s.Name, s.Path, l.dir), &s.PathRange))
+		return
+	}
+	what := map[string]string{}
+	for _, d := range l.cfg.Destinations {
+		if r := d.Remote; !r.Sensitive && r.UnsetEnv == "" && filepath.IsAbs(r.Str) {
+			what[filepath.Clean(r.Str)] = fmt.Sprintf("destination %q", d.Name)
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(what)) {
+		if nests(s.Path, p) {
+			l.diags = append(l.diags, errorDiag("Standby path overlaps strata's own files",
+				fmt.Sprintf("Standby %q at %s overlaps %s (%s): a refresh replaces the whole standby directory. Put the standby elsewhere.",
+					s.Name, s.Path, what[p], p), &s.PathRange))
+			return
+		}
 	}
 }
 
@@ -168,6 +195,11 @@ func (l *loader) checkStandbyVsSources(s *Standby) {
 			}
 		}
 	}
+}
+
+// inside reports whether dir is base or lies below it.
+func inside(dir, base string) bool {
+	return dir == base || strings.HasPrefix(dir, strings.TrimSuffix(base, "/")+"/")
 }
 
 // nests reports whether a and b are one directory or one holds the other.

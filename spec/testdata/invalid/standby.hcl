@@ -78,3 +78,9 @@ standby "ok" { # ERROR: Duplicate standby "ok"
   from        = tier.local
   path        = "/srv/v"
 }
+
+standby "indest" {
+  application = application.a
+  from        = tier.local
+  path        = "/d/standby" # ERROR: Standby path overlaps strata's own files
+}
