@@ -20,6 +20,7 @@ const (
 	Cleanup                        // delete an incomplete snapshot or temp files
 	Move                           // re-home snapshots under an application's new path (moved block)
 	GC                             // delete the chunks nothing references at a destination
+	Standby                        // restore the newest healthy snapshot of a tier at a standby path
 )
 
 // kindRank is the position of a kind in a plan's order: moves first, since
@@ -34,6 +35,7 @@ func kindRank(k ActionKind) int {
 var kindNames = map[ActionKind]string{
 	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
 	Verify: "verify", Purge: "purge", Cleanup: "cleanup", Move: "move", GC: "gc",
+	Standby: "standby",
 }
 
 func (k ActionKind) String() string {
@@ -81,6 +83,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	cleanup   the location        nil                 ID of the incomplete dir, or ""
 //	move      the location        nil                 "" (Moves lists the snapshot directories)
 //	gc        {"", destination}   nil                 "" (GC holds its parameters)
+//	standby   the copy it reads   nil                 ID, or "" when it follows a transfer or repair (Standby holds the rest)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`
@@ -104,6 +107,9 @@ type Action struct {
 	Input *SnapshotInput `json:"input,omitempty"`
 	// GC is what a gc action deletes and when (gc only).
 	GC *GCParams `json:"gc,omitempty"`
+	// Standby is where a standby action restores and what it runs then
+	// (standby only).
+	Standby *StandbyParams `json:"standby,omitempty"`
 	// Parents are snapshot directories at Location (relative to its
 	// destination root) of complete, healthy copies of the same
 	// application, newest first: the chunks their chunks.txt name are at

@@ -179,8 +179,8 @@ func (b *builder) err() error {
 
 func summarize(actions []Action) Summary {
 	s := Summary{}
-	for k := Snapshot; k <= GC; k++ {
-		s[k.String()] = 0
+	for _, name := range kindNames {
+		s[name] = 0
 	}
 	for _, a := range actions {
 		s[a.Kind.String()]++

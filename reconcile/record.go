@@ -25,7 +25,9 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	ok := len(p.failures) == 0
 	l.metrics.observeRun(p.report, ok, p.end.Sub(p.start), p.end, l.commit)
 	apps := []AppStatus{}
+	var standbys []StandbyStatus
 	if s := p.survey; s != nil {
+		standbys = Standbys(l.cfg, s.Inventory, p.end)
 		rows := Locations(s.Inventory, l.cfg.Applications)
 		l.metrics.observeStored(rows)
 		p.stale = Stale(l.cfg, s.Inventory, p.end)
@@ -38,6 +40,7 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)
 	l.status.update(func() {
 		l.status.LastApply, l.status.Apps, l.status.NextWake = last, apps, l.wake
+		l.status.Standbys = standbys
 		l.status.Reconciles++
 		if ok {
 			l.status.LastSuccess = timePtr(p.end)

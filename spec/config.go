@@ -31,6 +31,8 @@ type Config struct {
 	// declaration order.
 	Moved   []*Moved
 	Removed []*Removed
+	// Standbys are the `standby` blocks in declaration order.
+	Standbys []*Standby
 	// Fingerprint identifies the files and variable values the configuration
 	// was loaded from: a saved plan is refused when it changed.
 	Fingerprint string
