@@ -31,6 +31,8 @@ type Config struct {
 	// declaration order.
 	Moved   []*Moved
 	Removed []*Removed
+	// Checks are the `check` blocks (restore tests) in declaration order.
+	Checks []*Check
 	// Fingerprint identifies the files and variable values the configuration
 	// was loaded from: a saved plan is refused when it changed.
 	Fingerprint string

@@ -49,6 +49,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "application", LabelNames: []string{"name"}},
 		{Type: "notify", LabelNames: []string{"name"}},
 		{Type: "moved"}, {Type: "removed"},
+		{Type: "check", LabelNames: []string{"name"}},
 	},
 }
 
@@ -153,6 +154,7 @@ func (l *loader) load(bs blocks) {
 	l.decodeApplications(declare(bs["application"], "application", fileName, &l.diags))
 	l.decodeNotifications(declare(bs["notify"], "notify", identName, &l.diags))
 	l.decodeMoves(bs["moved"], bs["removed"])
+	l.decodeChecks(bs["check"])
 	l.checkPathCollisions()
 	l.warnIneffective()
 }
