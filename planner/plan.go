@@ -5,7 +5,7 @@ import (
 )
 
 // PlanFormatVersion is the version of the JSON plan.
-const PlanFormatVersion = "1.2"
+const PlanFormatVersion = "1.3"
 
 // ActionKind is what one action does.
 type ActionKind int
@@ -20,6 +20,7 @@ const (
 	Cleanup                        // delete an incomplete snapshot or temp files
 	Move                           // re-home snapshots under an application's new path (moved block)
 	GC                             // delete the chunks nothing references at a destination
+	Check                          // restore test of a check block: restore, run its command, record checked.json
 )
 
 // kindRank is the position of a kind in a plan's order: moves first, since
@@ -34,6 +35,7 @@ func kindRank(k ActionKind) int {
 var kindNames = map[ActionKind]string{
 	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
 	Verify: "verify", Purge: "purge", Cleanup: "cleanup", Move: "move", GC: "gc",
+	Check: "check",
 }
 
 func (k ActionKind) String() string {
@@ -81,6 +83,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	cleanup   the location        nil                 ID of the incomplete dir, or ""
 //	move      the location        nil                 "" (Moves lists the snapshot directories)
 //	gc        {"", destination}   nil                 "" (GC holds its parameters)
+//	check     the copy tested     nil                 ID (CheckRun holds the block's parameters)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`
@@ -104,6 +107,8 @@ type Action struct {
 	Input *SnapshotInput `json:"input,omitempty"`
 	// GC is what a gc action deletes and when (gc only).
 	GC *GCParams `json:"gc,omitempty"`
+	// CheckRun is what a check action restores and runs (check only).
+	CheckRun *CheckParams `json:"check,omitempty"`
 	// Parents are snapshot directories at Location (relative to its
 	// destination root) of complete, healthy copies of the same
 	// application, newest first: the chunks their chunks.txt name are at

@@ -164,7 +164,7 @@ func (b *builder) err() error {
 
 func summarize(actions []Action) Summary {
 	s := Summary{}
-	for k := Snapshot; k <= GC; k++ {
+	for k := range kindNames {
 		s[k.String()] = 0
 	}
 	for _, a := range actions {
