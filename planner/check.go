@@ -19,6 +19,8 @@ type CheckParams struct {
 	Timeout time.Duration `json:"timeout"`
 	// Every is the block's period, for the record (checked.json).
 	Every time.Duration `json:"every"`
+	// ScratchDir is where the scratch directory is made; "": os.TempDir().
+	ScratchDir string `json:"scratch_dir,omitempty"`
 }
 
 // checks plans the application's check blocks (after purges, so a check
@@ -39,7 +41,9 @@ func (ap *appPlan) checks() {
 // check plans one check block at its tier: due when the last restore test
 // of any copy of the application there is older than its every (or there
 // was none). It tests the newest healthy copy at any destination of the
-// tier (ties: a verified one, then the destination declared first).
+// tier (ties: a verified one, then the destination declared first) — or,
+// when this plan brings a newer one there (a snapshot, a transfer), that
+// one, after the action that brings it.
 func (ap *appPlan) check(c *spec.Check, tp *tierPlan) {
 	last, listed := lastChecked(tp)
 	if !listed {
@@ -51,21 +55,47 @@ func (ap *appPlan) check(c *spec.Check, tp *tierPlan) {
 		return
 	}
 	lp, cp := ap.checkCopy(tp)
-	if cp == nil {
-		return // nothing healthy to test yet; the transfer that brings one re-plans
+	pl, pc := pendingCheckCopy(tp)
+	if cp == nil && pc == nil {
+		return // nothing healthy to test yet; the apply that brings a copy re-plans
 	}
 	reason := "never checked"
 	if !last.IsZero() {
 		reason = fmt.Sprintf("last checked %s, every %s", last.UTC().Format(time.RFC3339), formatDuration(c.Every))
 	}
-	sec := secOf(cp)
-	ap.add(Action{
-		Key: actionKey(Check, ap.app.Name, lp.loc, sec, false), Kind: Check, App: ap.app.Name,
-		Location: lp.loc, Snapshot: cp.ID.String(), Dir: cp.Dir, AppPath: lp.appPath, Bytes: cp.Size,
-		Reason: reason, DependsOn: lp.after(sec, nil),
-		CheckRun: &CheckParams{Name: c.Name, Paths: c.Paths, Command: c.Command, Timeout: c.Timeout, Every: c.Every},
-	}, tp.idx, lp.destIdx, sec)
+	a := Action{Kind: Check, App: ap.app.Name, Reason: reason,
+		CheckRun: &CheckParams{Name: c.Name, Paths: c.Paths, Command: c.Command, Timeout: c.Timeout, Every: c.Every, ScratchDir: c.ScratchDir}}
+	var sec int64
+	if pc != nil && (cp == nil || pc.sec > secOf(cp)) {
+		// a newer copy this plan brings to the tier: test it once it is there
+		sec, lp = pc.sec, pl
+		a.Snapshot, a.Dir, a.DependsOn = idString(sec, pc.isNew), dirOf(lp.appPath, sec, pc.isNew), []string{pc.key}
+		a.Key = actionKey(Check, ap.app.Name, lp.loc, sec, pc.isNew)
+	} else {
+		sec = secOf(cp)
+		a.Snapshot, a.Dir, a.DependsOn = cp.ID.String(), cp.Dir, lp.after(sec, nil)
+		a.Key = actionKey(Check, ap.app.Name, lp.loc, sec, false)
+	}
+	a.Location, a.AppPath = lp.loc, lp.appPath
+	ap.add(a, tp.idx, lp.destIdx, sec)
 	ap.wakeAt(ap.now.Add(c.Every), fmt.Sprintf("check %q of %s at tier %s", c.Name, ap.app.Name, tp.tier.Name))
+}
+
+// pendingCheckCopy is the newest copy this plan makes or brings to the
+// tier, or nil.
+func pendingCheckCopy(tp *tierPlan) (*locPlan, *pendingCopy) {
+	var bestLP *locPlan
+	var best *pendingCopy
+	for _, lp := range tp.locs {
+		for _, list := range [][]pendingCopy{lp.made, lp.incoming} {
+			for i := range list {
+				if best == nil || list[i].sec > best.sec {
+					bestLP, best = lp, &list[i]
+				}
+			}
+		}
+	}
+	return bestLP, best
 }
 
 // lastChecked is the newest checked.json of any copy at the tier; listed
@@ -108,5 +138,13 @@ func describeCheck(a Action) string {
 	if a.CheckRun != nil {
 		name = a.CheckRun.Name + ": "
 	}
-	return fmt.Sprintf("%s%s  at %s", name, a.Snapshot, a.Location)
+	id := a.Snapshot
+	if id == "" {
+		id = "(new snapshot)"
+	}
+	return fmt.Sprintf("%s%s  at %s", name, id, a.Location)
 }
+
+// FormatDuration writes a duration the way the configuration does ("7d",
+// "36h", "90m").
+func FormatDuration(d time.Duration) string { return formatDuration(d) }

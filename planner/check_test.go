@@ -89,8 +89,19 @@ func TestCheckNotDueUntilEvery(t *testing.T) {
 	}
 	p, _ = BuildPlan(cfg, inv, due, Options{})
 	got := checkActions(p)
-	if len(got) != 1 || got[0].Snapshot != snapshot.NewID(newest).String() || !strings.Contains(got[0].Reason, "last checked 2026-11-19T10:00:00Z") {
+	if len(got) != 1 || !strings.Contains(got[0].Reason, "last checked 2026-11-19T10:00:00Z") {
 		t.Fatalf("check at due time: %+v", got)
+	}
+	// the plan brings a newer snapshot to the tier: the check tests it,
+	// after the transfer that brings it
+	if got[0].Snapshot != "" || !slices.Equal(got[0].DependsOn, []string{"transfer:hydro:remote/backup1:new"}) {
+		t.Errorf("check of the new snapshot: %+v", got[0])
+	}
+	cfg.Applications[0].Schedule = mustSchedule("0 2 1 1 *", "UTC") // no new snapshot: the newest there
+	p, _ = BuildPlan(cfg, inv, due, Options{})
+	got = checkActions(p)
+	if len(got) != 1 || got[0].Snapshot != snapshot.NewID(newest).String() || len(got[0].DependsOn) != 0 {
+		t.Fatalf("check of the newest existing copy: %v", keys(p))
 	}
 }
 
@@ -109,9 +120,9 @@ func TestCheckWakesWhenDue(t *testing.T) {
 	}
 }
 
-// TestCheckSkipsUnhealthyAndFailedListings: a corrupt newest copy is not
-// tested (the older healthy one is); a failed listing at the tier plans no
-// check and says so.
+// TestCheckSkipsUnhealthyAndFailedListings: a corrupt newest copy is
+// tested only after its repair (the older healthy one when it cannot be
+// repaired); a failed listing at the tier plans no check and says so.
 func TestCheckSkipsUnhealthyAndFailedListings(t *testing.T) {
 	cfg := checkConfig()
 	newest := ts("2026-11-20T02:00:00Z")
@@ -120,8 +131,17 @@ func TestCheckSkipsUnhealthyAndFailedListings(t *testing.T) {
 	cs[2].Corrupt = cs[2].Verified.Add(time.Hour)
 	p, _ := BuildPlan(cfg, inv, ts("2026-11-20T09:00:00Z"), Options{})
 	got := checkActions(p)
-	if len(got) != 1 || got[0].Snapshot != snapshot.NewID(newest.Add(-day)).String() {
+	if len(got) != 1 || got[0].Snapshot != snapshot.NewID(newest).String() ||
+		!slices.Equal(got[0].DependsOn, []string{"repair:hydro:remote/backup1:2026-11-20T02:00:00Z"}) {
 		t.Fatalf("check of a corrupt copy: %+v", got)
+	}
+	lc := inv.Copies["hydro"][loc("local", "local")]
+	lc[2].Corrupt = lc[2].Verified.Add(time.Hour) // nothing to repair it from
+	cfg.Applications[0].Schedule = mustSchedule("0 2 1 1 *", "UTC")
+	p, _ = BuildPlan(cfg, inv, ts("2026-11-20T09:00:00Z"), Options{})
+	got = checkActions(p)
+	if len(got) != 1 || got[0].Snapshot != snapshot.NewID(newest.Add(-day)).String() || len(got[0].DependsOn) != 0 {
+		t.Fatalf("check with an unrepairable corrupt copy: %+v", got)
 	}
 	inv.Failed["backup1"] = "boom"
 	p, _ = BuildPlan(cfg, inv, ts("2026-11-20T09:00:00Z"), Options{})

@@ -29,16 +29,19 @@ type Check struct {
 	// to restore; empty restores the whole snapshot.
 	Paths []string
 	// Command is run in the scratch directory; Timeout bounds it.
-	Command   []string
-	Timeout   time.Duration
-	DeclRange hcl.Range
+	Command []string
+	Timeout time.Duration
+	// ScratchDir is where the fresh scratch directory is made (absolute);
+	// "" means the system's temporary directory ($TMPDIR, /tmp).
+	ScratchDir string
+	DeclRange  hcl.Range
 }
 
 var checkSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "application", Required: true}, {Name: "from", Required: true},
 		{Name: "every", Required: true}, {Name: "paths"},
-		{Name: "command", Required: true}, {Name: "timeout"},
+		{Name: "command", Required: true}, {Name: "timeout"}, {Name: "scratch_dir"},
 	},
 }
 
@@ -78,6 +81,14 @@ func (l *loader) decodeCheckBlock(b *hcl.Block) *Check {
 		} else if ok {
 			rng := attr.Expr.Range()
 			l.diags = append(l.diags, errorDiag("Invalid duration", "timeout must be longer than zero, such as \"30m\".", &rng))
+		}
+	}
+	if attr := attrs["scratch_dir"]; attr != nil {
+		if dir, ok := l.attrString(attr); ok && dir != "" {
+			c.ScratchDir = absPath(l.dir, dir)
+		} else if ok {
+			rng := attr.Expr.Range()
+			l.diags = append(l.diags, errorDiag("Invalid scratch_dir", "scratch_dir must not be empty; leave it out to use the system's temporary directory.", &rng))
 		}
 	}
 	if len(l.diags.Errs()) > before {

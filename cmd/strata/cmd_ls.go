@@ -37,7 +37,7 @@ are listed too. It changes nothing.`,
 				return err
 			}
 			g.addLogical(cmd.Context(), s, rows)
-			g.printLs(rows, s.Inventory)
+			g.printLs(rows, s.Inventory, g.lsState(cmd.Context(), s, strings.Join(args, "")))
 			return g.failedListings(s.Inventory)
 		},
 	}
@@ -95,9 +95,10 @@ func (g *globals) addLogical(ctx context.Context, s *survey, rows []reconcile.Lo
 	wg.Wait()
 }
 
-func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
+func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory, st lsState) {
 	if g.json {
-		writeJSON(g.stdout, map[string]any{"locations": rows, "orphans": inv.Orphans})
+		writeJSON(g.stdout, map[string]any{"locations": rows, "orphans": inv.Orphans,
+			"checks": st.Checks, "windows": st.Windows, "bwlimits": st.BwLimits})
 		return
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
@@ -120,6 +121,7 @@ func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 	for _, o := range inv.Orphans {
 		fmt.Fprintf(g.stdout, "orphaned: %s at %s (no application claims it; left alone)\n", o.Dir, o.Destination)
 	}
+	st.print(g.stdout)
 }
 
 // failedListings warns about every destination whose listing failed, with
