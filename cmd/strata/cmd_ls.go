@@ -25,7 +25,11 @@ destination: how many complete snapshots are there, the newest, their
 logical size (what they restore to as tar streams, read from their
 manifests; the chunks are stored once per destination, see 'strata gc
 --dry-run' for what a destination stores) and how many are verified. Orphaned snapshots (claimed by no application)
-are listed too. It changes nothing.`,
+are listed too. Below the table: the last restore test of each check block
+(passed or failed, when, on which copy, when the next is due), whether each
+application with a window waits for it, and the bandwidth limit that applies
+now to each destination with a bwlimit (--json: checks, windows, bwlimits).
+It changes nothing.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := g.takeSurvey(cmd.Context())
