@@ -87,7 +87,7 @@ const snapDir = "app/2026/11/21/030000Z"
 // recorded; the scratch directory is removed.
 func TestCheckPassesOnRestoredPaths(t *testing.T) {
 	e := checkEnv(t, withCheck(`["**/data/ro"]`,
-		`["sh", "-c", "test \"$PWD\" = \"$STRATA_RESTORE_DIR\" && test \"$STRATA_SNAPSHOT_ID\" = 2026-11-21T03:00:00Z && grep -q database $(find . -name db.sqlite) && test -z \"$(find . -name a.txt)\" && test ! -e hooks"]`, ""))
+		`["sh", "-c", "test \"$PWD\" = \"$STRATA_RESTORE_DIR\" && test $(stat -c %a .) = 700 && test \"$STRATA_SNAPSHOT_ID\" = 2026-11-21T03:00:00Z && grep -q database $(find . -name db.sqlite) && test -z \"$(find . -name a.txt)\" && test ! -e hooks"]`, ""))
 	rep := e.apply(t, t0)
 	r := checkResult(t, rep)
 	if !rep.OK() || r.Check == nil || !r.Check.Passed || r.Check.Files != 1 || len(r.Warnings) != 0 {
