@@ -183,6 +183,9 @@ func treeCmd(args []string, _ string) ([]byte, error) {
 		lines = append(lines, fmt.Sprintf("%s… (%d chunks)", dir, n))
 	}
 	sort.Strings(lines)
+	if len(lines) == 0 {
+		lines = []string{"(no files)"} // a .ct output cannot be one empty line
+	}
 	return scrubRelRoot([]byte(strings.Join(lines, "\n") + "\n")), err
 }
 
