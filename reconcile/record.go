@@ -12,7 +12,7 @@ import (
 
 // record puts the pass's outcome into the metrics and the status, works out
 // the next wake-up and logs the outcome.
-func (l *Loop) record(_ context.Context, p *pass) Result {
+func (l *Loop) record(ctx context.Context, p *pass) Result {
 	l.stalled = ""
 	switch p.result.Kind {
 	case Stalled:
@@ -24,10 +24,11 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	}
 	ok := len(p.failures) == 0
 	l.metrics.observeRun(p.report, ok, p.end.Sub(p.start), p.end, l.commit)
-	apps := []AppStatus{}
+	apps, checks := []AppStatus{}, []CheckStatus{}
 	var standbys []StandbyStatus
 	if s := p.survey; s != nil {
 		standbys = Standbys(l.cfg, s.Inventory, p.end)
+		checks = Checks(ctx, l.cfg, s.Inventory, s.Stores, p.end)
 		rows := Locations(s.Inventory, l.cfg.Applications)
 		l.metrics.observeStored(rows)
 		p.stale = Stale(l.cfg, s.Inventory, p.end)
@@ -41,6 +42,7 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	l.status.update(func() {
 		l.status.LastApply, l.status.Apps, l.status.NextWake = last, apps, l.wake
 		l.status.Standbys = standbys
+		l.status.Checks = checks
 		l.status.Reconciles++
 		if ok {
 			l.status.LastSuccess = timePtr(p.end)
@@ -55,7 +57,7 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 
 // notify fires the notifications of any change of state the pass made.
 func (l *Loop) notify(ctx context.Context, p *pass) Result {
-	l.fire(ctx, l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: p.stale}, l.base()))
+	l.fire(ctx, append(l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: p.stale}, l.base()), CheckEvents(p.report, l.base())...))
 	l.beat(ctx, RunFinish(p.report, p.failures, l.base()))
 	return proceed
 }

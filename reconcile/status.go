@@ -18,16 +18,18 @@ import (
 // the status page from the same fields). The loop writes it; readers go
 // through JSON or ServeHTTP, both under its lock.
 type Status struct {
-	mu          sync.Mutex
-	Config      ConfigStatus `json:"config"`
-	LastPlan    *PlanStatus  `json:"last_plan"`
-	LastApply   *ApplyStatus `json:"last_apply"`
-	NextWake    Wake         `json:"next_wakeup"`
-	Apps        []AppStatus  `json:"apps"`
-	LastSuccess *time.Time   `json:"last_success"`
-	LastFailure *time.Time   `json:"last_failure"`
-	Reconciles  int          `json:"reconciles"`
-	Pull        *PullStatus  `json:"pull,omitempty"`
+	mu        sync.Mutex
+	Config    ConfigStatus `json:"config"`
+	LastPlan  *PlanStatus  `json:"last_plan"`
+	LastApply *ApplyStatus `json:"last_apply"`
+	NextWake  Wake         `json:"next_wakeup"`
+	Apps      []AppStatus  `json:"apps"`
+	// Checks are the check blocks with their last restore test.
+	Checks      []CheckStatus `json:"checks"`
+	LastSuccess *time.Time    `json:"last_success"`
+	LastFailure *time.Time    `json:"last_failure"`
+	Reconciles  int           `json:"reconciles"`
+	Pull        *PullStatus   `json:"pull,omitempty"`
 	// Now is the pass in progress, nil while the loop sleeps.
 	Now *NowStatus `json:"now"`
 	// Standbys are what the standby blocks hold (absent without any).
@@ -102,7 +104,7 @@ type PullStatus struct {
 	Error  string    `json:"error,omitempty"`
 }
 
-func newStatus() *Status { return &Status{Apps: []AppStatus{}} }
+func newStatus() *Status { return &Status{Apps: []AppStatus{}, Checks: []CheckStatus{}} }
 
 // JSON is the status as indented JSON.
 func (st *Status) JSON() ([]byte, error) {

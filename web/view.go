@@ -28,6 +28,8 @@ type page struct {
 	App *appView
 	// Standbys are what the standby blocks hold.
 	Standbys []reconcile.StandbyStatus
+	// Checks are the check blocks with their last restore test.
+	Checks []reconcile.CheckStatus
 }
 
 // column is one tier × destination of the matrix.
@@ -75,6 +77,7 @@ func newPage(st *reconcile.Status, now time.Time) *page {
 	p := &page{Config: st.Config, NextWake: st.NextWake, LastPlan: st.LastPlan, LastApply: st.LastApply, At: now}
 	p.Config.Applications = slices.Clone(st.Config.Applications)
 	p.Standbys = slices.Clone(st.Standbys)
+	p.Checks = slices.Clone(st.Checks)
 	if !st.NextWake.At.IsZero() {
 		p.WakeIn = humanDuration(st.NextWake.At.Sub(now))
 	}

@@ -25,7 +25,11 @@ destination: how many complete snapshots are there, the newest, their
 logical size (what they restore to as tar streams, read from their
 manifests; the chunks are stored once per destination, see 'strata gc
 --dry-run' for what a destination stores) and how many are verified. Orphaned snapshots (claimed by no application)
-are listed too. It changes nothing.`,
+are listed too. Below the table: the last restore test of each check block
+(passed or failed, when, on which copy, when the next is due), whether each
+application with a window waits for it, and the bandwidth limit that applies
+now to each destination with a bwlimit (--json: checks, windows, bwlimits).
+It changes nothing.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := g.takeSurvey(cmd.Context())
@@ -37,7 +41,7 @@ are listed too. It changes nothing.`,
 				return err
 			}
 			g.addLogical(cmd.Context(), s, rows)
-			g.printLs(rows, s.Inventory, g.lsStandbys(s, args))
+			g.printLs(rows, s.Inventory, g.lsStandbys(s, args), g.lsState(cmd.Context(), s, strings.Join(args, "")))
 			return g.failedListings(s.Inventory)
 		},
 	}
@@ -95,9 +99,10 @@ func (g *globals) addLogical(ctx context.Context, s *survey, rows []reconcile.Lo
 	wg.Wait()
 }
 
-func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory, standbys []reconcile.StandbyStatus) {
+func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory, standbys []reconcile.StandbyStatus, st lsState) {
 	if g.json {
-		out := map[string]any{"locations": rows, "orphans": inv.Orphans}
+		out := map[string]any{"locations": rows, "orphans": inv.Orphans,
+			"checks": st.Checks, "windows": st.Windows, "bwlimits": st.BwLimits}
 		if len(standbys) > 0 {
 			out["standbys"] = standbys
 		}
@@ -125,6 +130,7 @@ func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory, sta
 		fmt.Fprintf(g.stdout, "orphaned: %s at %s (no application claims it; left alone)\n", o.Dir, o.Destination)
 	}
 	g.printStandbys(standbys)
+	st.print(g.stdout)
 }
 
 // failedListings warns about every destination whose listing failed, with
