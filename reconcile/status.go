@@ -91,6 +91,11 @@ type AppStatus struct {
 	NextSnapshot *time.Time `json:"next_snapshot"`
 	Stale        []string   `json:"stale_tiers,omitempty"`
 	Locations    []Location `json:"locations"`
+	// Retention is each tier's retention of the application's snapshots,
+	// History its newest snapshots (at most MaxHistory) from their
+	// manifests, oldest first.
+	Retention []TierRetention `json:"retention,omitempty"`
+	History   []HistoryPoint  `json:"history,omitempty"`
 }
 
 // PullStatus is the outcome of the last git pull.
