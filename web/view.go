@@ -66,6 +66,10 @@ type appView struct {
 	Locations                    []reconcile.Location
 	Cells                        []cell
 	Planned                      []reconcile.PlanActionInfo
+	// Retention is a time axis per tier: which rule keeps each snapshot,
+	// which goes next; History the files and bytes over time.
+	Retention []retentionView
+	History   *historyView
 }
 
 // newPage shapes st (locked by the caller) for the templates at now.
@@ -213,6 +217,8 @@ func newAppView(st *reconcile.Status, p *page, name string) *appView {
 		for _, l := range a.Locations {
 			v.Cells = append(v.Cells, newCell(a, column{l.Tier, l.Destination}, p.At))
 		}
+		v.Retention = retentionViews(a, p.At)
+		v.History = newHistory(a.History)
 		if st.LastPlan != nil {
 			for _, pa := range st.LastPlan.Actions {
 				if pa.App == name {
@@ -223,6 +229,26 @@ func newAppView(st *reconcile.Status, p *page, name string) *appView {
 		return v
 	}
 	return nil
+}
+
+// retentionViews are the tiers of a's retention, each with the tier's
+// destinations as lanes.
+func retentionViews(a reconcile.AppStatus, now time.Time) []retentionView {
+	next := ""
+	if a.NextSnapshot != nil {
+		next = " (due " + relative(*a.NextSnapshot, now) + ")"
+	}
+	var out []retentionView
+	for _, r := range a.Retention {
+		var dests []string
+		for _, l := range a.Locations {
+			if l.Tier == r.Tier {
+				dests = append(dests, l.Destination)
+			}
+		}
+		out = append(out, newRetention(r, dests, next))
+	}
+	return out
 }
 
 // humanDuration is a duration for a person: "12s", "5m", "3h 20m", "2d 4h".
