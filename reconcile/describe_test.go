@@ -1,6 +1,8 @@
 package reconcile
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,37 @@ func TestStatusHasRetentionAndHistory(t *testing.T) {
 		if p.Error != "" || p.Files < 1 || p.Bytes != int64(len("hello from the loop\n")) || p.Size <= p.Bytes || p.ID != snaps[1-i].ID {
 			t.Errorf("history point %d = %+v; want snapshot %s, 1 file of 20 bytes", i, p, snaps[1-i].ID)
 		}
+	}
+}
+
+// TestHistoryNamesAnUnreadableManifest: a manifest that cannot be read is a
+// point with the error naming where, read again by the next pass (not
+// cached), and readable ones are read once.
+func TestHistoryNamesAnUnreadableManifest(t *testing.T) {
+	l, dir, clock := newTestLoop(t, 5)
+	snapshots(t, l, clock, 2)
+	manifests, err := filepath.Glob(filepath.Join(dir, "store", "web", "*", "*", "*", "*", "manifest.json"))
+	if err != nil || len(manifests) != 2 {
+		t.Fatalf("manifests: %v %v", manifests, err)
+	}
+	// With the cache emptied the next pass reads every manifest again; the
+	// oldest is damaged.
+	if err := os.WriteFile(manifests[0], []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.history = historyCache{}
+	if r := l.Pass(t.Context(), "test"); r.Kind != Continue {
+		t.Fatalf("pass = %+v", r)
+	}
+	var h []HistoryPoint
+	l.Status().Read(func(st *Status) { h = st.Apps[0].History })
+	if len(h) != 3 || !strings.Contains(h[0].Error, "local/d: ") || h[1].Error != "" || h[2].Error != "" {
+		t.Fatalf("history = %+v, want the first point to name local/d and why", h)
+	}
+	if _, ok := l.history["web"][h[0].ID]; ok {
+		t.Error("a point with an error was cached")
+	}
+	if len(l.history["web"]) != 2 {
+		t.Errorf("cache holds %d points, want the 2 readable", len(l.history["web"]))
 	}
 }

@@ -35,11 +35,12 @@ type retentionView struct {
 	LabelY     float64
 }
 
-// laneView is one destination of the tier on the time axis.
+// laneView is one destination of the tier on the time axis; Problem,
+// when its listing failed, instead of marks.
 type laneView struct {
-	Destination string
-	Y           float64
-	Marks       []markView
+	Destination, Problem string
+	Y                    float64
+	Marks                []markView
 }
 
 // markView is one snapshot on a lane: kept, next (purged after the next
@@ -55,14 +56,21 @@ type retainedRow struct {
 	ID, KeptBy, At, Note, Class string
 }
 
-// newRetention shapes a tier's retention; dests are the tier's
-// destinations, next the application's next snapshot ("" when none).
-func newRetention(r reconcile.TierRetention, dests []string, next string) retentionView {
+// newRetention shapes a tier's retention; locs are the tier's locations,
+// next the application's next snapshot ("" when none).
+func newRetention(r reconcile.TierRetention, locs []reconcile.Location, next string) retentionView {
 	v := retentionView{Tier: r.Tier, Keep: r.Keep}
 	from, to := timeSpan(r.Snapshots)
 	v.From, v.To = from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04")
-	for i, d := range dests {
+	var failed []string
+	for i, l := range locs {
+		d := l.Destination
 		lane := laneView{Destination: d, Y: plotTop + laneH*float64(i) + laneH/2}
+		if l.Error != "" {
+			lane.Problem, failed = "listing failed: what it holds is not known", append(failed, d)
+			v.Lanes = append(v.Lanes, lane)
+			continue
+		}
 		for _, s := range r.Snapshots {
 			if m, ok := mark(s, d, next); ok {
 				m.X, m.Y = scale(s.ID.Time(), from, to), lane.Y
@@ -71,11 +79,15 @@ func newRetention(r reconcile.TierRetention, dests []string, next string) retent
 		}
 		v.Lanes = append(v.Lanes, lane)
 	}
-	v.AxisY = plotTop + laneH*float64(len(dests))
+	v.AxisY = plotTop + laneH*float64(len(locs))
 	v.LabelY = v.AxisY + 16
 	v.Height = v.AxisY + 22
 	for _, s := range r.Snapshots {
-		v.Rows = append(v.Rows, retainedRowOf(s, next))
+		row := retainedRowOf(s, next)
+		if len(failed) > 0 && row.Class == "wanted" && !s.New {
+			row.Note = "not at the listed destinations; the listing of " + strings.Join(failed, ", ") + " failed"
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	return v
 }

@@ -240,13 +240,13 @@ func retentionViews(a reconcile.AppStatus, now time.Time) []retentionView {
 	}
 	var out []retentionView
 	for _, r := range a.Retention {
-		var dests []string
+		var locs []reconcile.Location
 		for _, l := range a.Locations {
 			if l.Tier == r.Tier {
-				dests = append(dests, l.Destination)
+				locs = append(locs, l)
 			}
 		}
-		out = append(out, newRetention(r, dests, next))
+		out = append(out, newRetention(r, locs, next))
 	}
 	return out
 }
