@@ -75,3 +75,35 @@ func TestHistoryNamesAnUnreadableManifest(t *testing.T) {
 		t.Errorf("cache holds %d points, want the 2 readable", len(l.history["web"]))
 	}
 }
+
+// TestStatusHasTheStoreOfTheLastGC: a purge brings a gc, whose totals (the
+// chunk store's bytes on disk, the dedup ratio) the status keeps.
+func TestStatusHasTheStoreOfTheLastGC(t *testing.T) {
+	l, dir, clock := newTestLoop(t, 1)
+	for range 2 {
+		if r := l.Pass(t.Context(), "test"); r.Kind != Continue {
+			t.Fatalf("pass = %+v", r)
+		}
+		clock.tick()
+	}
+	var stored []StoredStatus
+	var lastPlan string
+	l.Status().Read(func(st *Status) { stored, lastPlan = st.Stored, st.LastPlan.Text })
+	if !strings.Contains(lastPlan, "gc") {
+		t.Fatalf("the second pass planned no gc:\n%s", lastPlan)
+	}
+	var n int
+	var bytes int64
+	chunks, _ := filepath.Glob(filepath.Join(dir, "store", ".strata", "chunks", "*", "*.zst"))
+	for _, c := range chunks {
+		fi, err := os.Stat(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, bytes = n+1, bytes+fi.Size()
+	}
+	if len(stored) != 1 || stored[0].Destination != "d" || stored[0].Chunks != n || stored[0].StoredBytes != bytes ||
+		stored[0].LogicalBytes <= 0 || stored[0].DedupRatio <= 0 {
+		t.Errorf("stored = %+v; on disk %d chunks, %d bytes", stored, n, bytes)
+	}
+}

@@ -82,6 +82,7 @@ type Loop struct {
 	nextReq  int
 	req      *RequestStatus // the request the next pass serves
 	history  historyCache   // the manifests read so far, for the status
+	stored   []StoredStatus // each destination's chunk store at its last gc
 }
 
 // New returns a Loop; Start loads its configuration.

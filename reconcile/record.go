@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stratabackup/strata/executor"
@@ -37,8 +38,11 @@ func (l *Loop) record(ctx context.Context, p *pass) Result {
 	}
 	l.wake = l.floor(l.wakeAfter(p.survey, p.end))
 	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)
+	l.stored = storedAfter(l.stored, p.report, p.end)
+	stored := slices.Clone(l.stored)
 	l.status.update(func() {
 		l.status.LastApply, l.status.Apps, l.status.NextWake = last, apps, l.wake
+		l.status.Stored = stored
 		l.status.Reconciles++
 		if ok {
 			l.status.LastSuccess = timePtr(p.end)

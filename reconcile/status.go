@@ -28,6 +28,9 @@ type Status struct {
 	LastFailure *time.Time   `json:"last_failure"`
 	Reconciles  int          `json:"reconciles"`
 	Pull        *PullStatus  `json:"pull,omitempty"`
+	// Stored is each destination's chunk store as its last gc in this
+	// process found it, by name.
+	Stored []StoredStatus `json:"stored,omitempty"`
 	// Now is the pass in progress, nil while the loop sleeps.
 	Now *NowStatus `json:"now"`
 	// Requests are the latest requests (Loop.Request), oldest first.

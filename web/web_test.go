@@ -311,6 +311,11 @@ func TestApplicationPageShowsRetentionAndHistory(t *testing.T) {
 	if n := strings.Count(body, `<tr class="r-next"`); n != 1 {
 		t.Errorf("%d snapshots marked purged next, want the oldest of the 3", n)
 	}
+	// The fourth pass purged the first snapshot, then ran a gc: the
+	// matrix says what the chunk store holds.
+	if _, page := get(t, &http.Client{Timeout: 10 * time.Second}, srv.URL+"/"); !regexp.MustCompile(`<small class="stored">[0-9.]+ [KM]?i?B stored, dedup [0-9.]+× \(gc [0-9]+s ago\)</small>`).MatchString(page) {
+		t.Errorf("the matrix's column header does not say what the chunk store holds:\n%s", page)
+	}
 	m := regexp.MustCompile(`<polyline points="([^"]*)"`).FindStringSubmatch(body)
 	if m == nil || len(strings.Fields(m[1])) != 3 {
 		t.Errorf("no polyline of 3 points in the history chart: %q", m)
