@@ -48,7 +48,7 @@ the configuration stored there over the bytes stored). Orphaned snapshots
 }
 
 // lsRows is a row per location of every application, or only of the one
-// named in args, with the logical sizes of their snapshots.
+// named in args.
 func lsRows(s *survey, args []string) ([]reconcile.Location, error) {
 	apps := s.Config.Applications
 	if len(args) == 1 {
