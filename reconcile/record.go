@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stratabackup/strata/executor"
@@ -33,16 +34,20 @@ func (l *Loop) record(ctx context.Context, p *pass) Result {
 		l.metrics.observeStored(rows)
 		p.stale = Stale(l.cfg, s.Inventory, p.end)
 		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
+		l.describe(ctx, apps, s)
 	} else if p.result.Err != nil && l.cfg != nil {
 		inv := unlisted(l.cfg, p.result.Err)
 		apps = appStatuses(l.cfg, inv, Locations(inv, l.cfg.Applications), nil, p.end)
 	}
 	l.wake = l.floor(l.wakeAfter(p.survey, p.end))
 	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)
+	l.stored = storedAfter(l.stored, p.report, p.end)
+	stored := slices.Clone(l.stored)
 	l.status.update(func() {
 		l.status.LastApply, l.status.Apps, l.status.NextWake = last, apps, l.wake
 		l.status.Standbys = standbys
 		l.status.Checks = checks
+		l.status.Stored = stored
 		l.status.Reconciles++
 		if ok {
 			l.status.LastSuccess = timePtr(p.end)
@@ -53,6 +58,23 @@ func (l *Loop) record(ctx context.Context, p *pass) Result {
 	l.metrics.nextWake.Set(float64(l.wake.At.Unix()))
 	l.logOutcome(last, p.stale)
 	return proceed
+}
+
+// describe adds to apps (in configuration order) what the status page
+// shows of each beyond the listing: the retention's decisions, as the
+// planner makes them now, and the history from the manifests.
+func (l *Loop) describe(ctx context.Context, apps []AppStatus, s *Survey) {
+	addRetention(apps, l.cfg, s.Inventory, l.o.Now())
+	names := map[string]bool{}
+	for i, app := range l.cfg.Applications {
+		apps[i].History = l.history.history(ctx, s, app)
+		names[app.Name] = true
+	}
+	for name := range l.history {
+		if !names[name] {
+			delete(l.history, name)
+		}
+	}
 }
 
 // notify fires the notifications of any change of state the pass made.

@@ -30,6 +30,9 @@ type Status struct {
 	LastFailure *time.Time    `json:"last_failure"`
 	Reconciles  int           `json:"reconciles"`
 	Pull        *PullStatus   `json:"pull,omitempty"`
+	// Stored is each destination's chunk store as its last gc in this
+	// process found it, by name.
+	Stored []StoredStatus `json:"stored,omitempty"`
 	// Now is the pass in progress, nil while the loop sleeps.
 	Now *NowStatus `json:"now"`
 	// Standbys are what the standby blocks hold (absent without any).
@@ -95,6 +98,11 @@ type AppStatus struct {
 	NextSnapshot *time.Time `json:"next_snapshot"`
 	Stale        []string   `json:"stale_tiers,omitempty"`
 	Locations    []Location `json:"locations"`
+	// Retention is each tier's retention of the application's snapshots,
+	// History its newest snapshots (at most MaxHistory) from their
+	// manifests, oldest first.
+	Retention []TierRetention `json:"retention,omitempty"`
+	History   []HistoryPoint  `json:"history,omitempty"`
 }
 
 // PullStatus is the outcome of the last git pull.
