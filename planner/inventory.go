@@ -13,8 +13,11 @@ import (
 type Listing struct {
 	Destination string
 	// Err is set when the listing failed; Entries are then unusable.
-	Err     string
-	Entries []Entry
+	Err string
+	// Detached is set when the destination is removable and not attached
+	// (why); nothing else is then set. It is not a failure.
+	Detached string
+	Entries  []Entry
 	// Leases are the parsed leases found under .strata/locks (the only
 	// objects the inventory builder is given the content of).
 	Leases []Lease
@@ -113,6 +116,10 @@ type Inventory struct {
 	Copies map[string]map[Location][]Copy
 	// Failed lists the destinations whose listing failed, with the error.
 	Failed map[string]string
+	// Detached lists the removable destinations that are not attached,
+	// with why: no copies are known there, nothing is planned there, and
+	// nothing elsewhere is held back because of them.
+	Detached map[string]string
 	// Empty lists the destinations whose listing succeeded but held no
 	// object outside .strata/ (a new destination, or one not mounted).
 	Empty map[string]bool

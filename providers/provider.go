@@ -132,4 +132,8 @@ type Config struct {
 	// shared by its concurrent writes; a server-side copy moves no data
 	// through strata and is not limited.
 	BwLimit rfs.BwTimetable
+	// Removable makes every write first check that the marker
+	// (snapshot.MarkerPath) is at the root, failing with ErrDetached
+	// otherwise: an unplugged drive's mount point is never written.
+	Removable bool
 }

@@ -101,7 +101,11 @@ type Destination struct {
 	GID    int
 	HasGID bool
 	// BwLimit is the rate limit of writes here (`bwlimit`); nil means none.
-	BwLimit   *BwLimit
+	BwLimit *BwLimit
+	// Removable marks an off-site drive that comes and goes (`removable`):
+	// strata writes there only while its root carries the marker of
+	// `strata init`; without it the destination is detached, not failed.
+	Removable bool
 	DeclRange hcl.Range
 
 	splitRange, transfersRange *hcl.Range // where they were set, for warnings
@@ -131,8 +135,12 @@ type Tier struct {
 	Destinations []*Destination
 	Keep         Keep
 	// Verify is nil when the tier has no verify block.
-	Verify    *Verify
-	DeclRange hcl.Range
+	Verify *Verify
+	// DetachedGrace is how long a removable destination of the tier may
+	// stay detached before its copies count as stale (`detached_grace`,
+	// default DefaultDetachedGrace).
+	DetachedGrace time.Duration
+	DeclRange     hcl.Range
 	// PathRange is the range of the `path` attribute (or the block when absent).
 	PathRange hcl.Range
 }

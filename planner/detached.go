@@ -1,0 +1,65 @@
+package planner
+
+import (
+	"fmt"
+	"slices"
+)
+
+// DetachedDestination is a removable destination that is not attached: the
+// plan writes nothing there and holds nothing back for it.
+type DetachedDestination struct {
+	Destination string `json:"destination"`
+	// Reason says why it counts as detached (no marker, a foreign one).
+	Reason string `json:"reason"`
+	// Waiting counts the snapshots its tiers' retention wants there, summed
+	// over its applications and tiers: what the next apply after it is
+	// attached brings or checks (those already there cost nothing).
+	Waiting int `json:"waiting"`
+}
+
+// recordDetached records a detached destination in the inventory and its
+// fingerprint (so a saved plan is refused once the drive comes or goes).
+func recordDetached(inv *Inventory, l *Listing, fp *fingerprinter) {
+	if inv.Detached == nil {
+		inv.Detached = map[string]string{}
+	}
+	inv.Detached[l.Destination] = l.Detached
+	fp.str("detached")
+	fp.str(l.Destination)
+	fp.str(l.Detached)
+}
+
+// waitForDrive counts, for a detached location, the snapshots the tier's
+// retention wants there; nothing is planned there.
+func (ap *appPlan) waitForDrive(tp *tierPlan, lp *locPlan) {
+	n := 0
+	for _, m := range tp.masks {
+		if m != 0 {
+			n++
+		}
+	}
+	if ap.waiting4Drive == nil {
+		ap.waiting4Drive = map[string]int{}
+	}
+	ap.waiting4Drive[lp.loc.Destination] += n
+}
+
+// noteDetached says, once per detached destination, that it is detached
+// and how many snapshots wait for it, in the warnings and in Plan.Detached.
+func (b *builder) noteDetached() []DetachedDestination {
+	var out []DetachedDestination
+	for _, d := range sortedKeys(b.inv.Detached) {
+		dd := DetachedDestination{Destination: d, Reason: b.inv.Detached[d], Waiting: b.waiting4Drive[d]}
+		b.warnf("%s detached, %s wait for it (%s); nothing is written or purged there until it is attached",
+			d, countSnapshots(dd.Waiting), dd.Reason)
+		out = append(out, dd)
+	}
+	return slices.Clip(out)
+}
+
+func countSnapshots(n int) string {
+	if n == 1 {
+		return "1 snapshot"
+	}
+	return fmt.Sprintf("%d snapshots", n)
+}
