@@ -25,27 +25,38 @@ func Attachment(ctx context.Context, s providers.Store) (detached string, err er
 	if !removable(s) {
 		return "", nil
 	}
+	m, found, err := ReadMarker(ctx, s)
+	switch {
+	case err != nil && !found:
+		return "", err
+	case !found:
+		return fmt.Sprintf("no %s at its root: not attached, or not prepared with 'strata init %s'",
+			snapshot.MarkerPath, s.Name()), nil
+	case err != nil:
+		return fmt.Sprintf("%v: not strata's drive", err), nil
+	case m.Destination != s.Name():
+		return fmt.Sprintf("the drive at its root is destination %q (id %s), not this one", m.Destination, m.ID), nil
+	}
+	return "", nil
+}
+
+// ReadMarker reads the marker at the root of s. found is false when there
+// is none; when found, err says the marker is not valid.
+func ReadMarker(ctx context.Context, s providers.Store) (m snapshot.Marker, found bool, err error) {
 	rc, err := s.Open(ctx, snapshot.MarkerPath)
 	if errors.Is(err, providers.ErrNotFound) {
-		return fmt.Sprintf("no %s at its root (drive not attached, or never prepared with 'strata init %s')",
-			snapshot.MarkerPath, s.Name()), nil
+		return m, false, nil
 	}
 	if err != nil {
-		return "", err
+		return m, false, err
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, snapshot.MaxMarkerSize))
 	if err != nil {
-		return "", err
+		return m, false, err
 	}
-	m, err := snapshot.ParseMarker(b)
-	if err != nil {
-		return fmt.Sprintf("%v: not strata's drive", err), nil
-	}
-	if m.Destination != s.Name() {
-		return fmt.Sprintf("the drive at its root is destination %q (id %s), not this one", m.Destination, m.ID), nil
-	}
-	return "", nil
+	m, err = snapshot.ParseMarker(b)
+	return m, true, err
 }
 
 // Probe says which of the removable stores are attached right now, by

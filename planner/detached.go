@@ -50,16 +50,17 @@ func (b *builder) noteDetached() []DetachedDestination {
 	var out []DetachedDestination
 	for _, d := range sortedKeys(b.inv.Detached) {
 		dd := DetachedDestination{Destination: d, Reason: b.inv.Detached[d], Waiting: b.waiting4Drive[d]}
-		b.warnf("%s detached, %s wait for it (%s); nothing is written or purged there until it is attached",
-			d, countSnapshots(dd.Waiting), dd.Reason)
+		b.warnf("%s detached, %s for it (%s); nothing is written there until it is attached",
+			d, waitCount(dd.Waiting), dd.Reason)
 		out = append(out, dd)
 	}
 	return slices.Clip(out)
 }
 
-func countSnapshots(n int) string {
+// waitCount is "1 snapshot waits", "3 snapshots wait".
+func waitCount(n int) string {
 	if n == 1 {
-		return "1 snapshot"
+		return "1 snapshot waits"
 	}
-	return fmt.Sprintf("%d snapshots", n)
+	return fmt.Sprintf("%d snapshots wait", n)
 }

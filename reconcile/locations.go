@@ -25,6 +25,9 @@ type Location struct {
 	Corrupt    int    `json:"corrupt"`
 	Incomplete int    `json:"incomplete"`
 	Error      string `json:"error,omitempty"`
+	// Detached says why a removable destination is not attached; nothing
+	// is known of its copies then.
+	Detached string `json:"detached,omitempty"`
 	// NewestTime is the time of Newest; zero when there is none.
 	NewestTime time.Time `json:"-"`
 }
@@ -44,7 +47,8 @@ func Locations(inv *planner.Inventory, apps []*spec.Application) []Location {
 }
 
 func locationOf(app string, loc planner.Location, inv *planner.Inventory) Location {
-	r := Location{App: app, Tier: loc.Tier, Destination: loc.Destination, Error: inv.Failed[loc.Destination]}
+	r := Location{App: app, Tier: loc.Tier, Destination: loc.Destination, Error: inv.Failed[loc.Destination],
+		Detached: inv.Detached[loc.Destination]}
 	for _, c := range inv.Copies[app][loc] {
 		switch {
 		case !c.Complete:

@@ -32,7 +32,7 @@ func NewMarker(destination, version string, now time.Time) (Marker, error) {
 	if _, err := rand.Read(b); err != nil {
 		return Marker{}, err
 	}
-	return Marker{Destination: destination, ID: hex.EncodeToString(b), Created: now.UTC(), StrataVersion: version}, nil
+	return Marker{Destination: destination, ID: hex.EncodeToString(b), Created: now.UTC().Truncate(time.Second), StrataVersion: version}, nil
 }
 
 // Encode is the marker as written: indented JSON ending in a newline.

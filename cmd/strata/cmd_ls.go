@@ -97,7 +97,11 @@ func (g *globals) addLogical(ctx context.Context, s *survey, rows []reconcile.Lo
 
 func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 	if g.json {
-		writeJSON(g.stdout, map[string]any{"locations": rows, "orphans": inv.Orphans})
+		doc := map[string]any{"locations": rows, "orphans": inv.Orphans}
+		if len(inv.Detached) > 0 {
+			doc["detached"] = detachedList(inv)
+		}
+		writeJSON(g.stdout, doc)
 		return
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
@@ -114,9 +118,13 @@ func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 		if r.Error != "" {
 			newest, size, verified = "listing failed", "-", "-"
 		}
+		if r.Detached != "" {
+			newest, size, verified = "detached", "-", "-"
+		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.App, r.Tier, r.Destination, r.Snapshots, newest, size, verified)
 	}
 	w.Flush()
+	printDetached(g.stdout, inv)
 	for _, o := range inv.Orphans {
 		fmt.Fprintf(g.stdout, "orphaned: %s at %s (no application claims it; left alone)\n", o.Dir, o.Destination)
 	}

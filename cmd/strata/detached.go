@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/stratabackup/strata/planner"
+)
+
+// detachedDestination is a line of `ls --json`'s "detached".
+type detachedDestination struct {
+	Destination string `json:"destination"`
+	Reason      string `json:"reason"`
+}
+
+// detachedList is the inventory's detached destinations, by name.
+func detachedList(inv *planner.Inventory) []detachedDestination {
+	out := []detachedDestination{}
+	for _, d := range slices.Sorted(mapKeys(inv.Detached)) {
+		out = append(out, detachedDestination{Destination: d, Reason: inv.Detached[d]})
+	}
+	return out
+}
+
+// printDetached says of each detached destination that it is, and why.
+func printDetached(w io.Writer, inv *planner.Inventory) {
+	for _, d := range detachedList(inv) {
+		fmt.Fprintf(w, "%s detached (%s): what it holds is not known until it is attached\n", d.Destination, d.Reason)
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
