@@ -75,7 +75,7 @@ func staleAt(app *spec.Application, t *spec.Tier, inv *planner.Inventory, now ti
 			continue
 		}
 		if _, detached := inv.Detached[d.Name]; detached {
-			continue // judged by DetachedStale
+			continue // judged by detachedStale
 		}
 		n := Newest(inv, app.Name, planner.Location{Tier: t.Name, Destination: d.Name}, now)
 		if !n.IsZero() && (oldest.IsZero() || n.Before(oldest)) {

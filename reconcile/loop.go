@@ -59,6 +59,9 @@ type Options struct {
 	Version string
 	// Now is the time plans and snapshots are made at (default time.Now).
 	Now func() time.Time
+	// Probe is how often the markers of removable destinations are looked
+	// at between passes (0: DefaultProbe); only with removable destinations.
+	Probe time.Duration
 	Log Logger
 	UI  UI
 }
@@ -81,12 +84,16 @@ type Loop struct {
 	requests chan *RequestStatus
 	nextReq  int
 	req      *RequestStatus // the request the next pass serves
+	drives   drives         // the removable destinations (drives.go)
 }
 
 // New returns a Loop; Start loads its configuration.
 func New(o Options) *Loop {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Probe <= 0 {
+		o.Probe = DefaultProbe
 	}
 	return &Loop{o: o, status: newStatus(), metrics: newMetrics(), requests: make(chan *RequestStatus, MaxQueued)}
 }
@@ -263,6 +270,8 @@ func (l *Loop) sleep(ctx context.Context, changes <-chan struct{}, pulls <-chan 
 	wake := l.wake
 	timer := time.NewTimer(time.Until(wake.At))
 	defer timer.Stop()
+	probes, stop := l.drives.ticker(l.o.Probe)
+	defer stop()
 	l.o.Log.Debug("sleeping", "until", wake.At.Format(time.RFC3339), "for", wake.Reason)
 	for {
 		select {
@@ -281,6 +290,10 @@ func (l *Loop) sleep(ctx context.Context, changes <-chan struct{}, pulls <-chan 
 		case r := <-l.requests:
 			l.req = r
 			return "requested: " + r.String()
+		case <-probes:
+			if why := l.drives.changed(ctx); why != "" {
+				return why
+			}
 		}
 	}
 }

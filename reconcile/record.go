@@ -28,7 +28,8 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	if s := p.survey; s != nil {
 		rows := Locations(s.Inventory, l.cfg.Applications)
 		l.metrics.observeStored(rows)
-		p.stale = Stale(l.cfg, s.Inventory, p.end)
+		l.drives.observe(l.cfg, s, p.end)
+		p.stale = append(Stale(l.cfg, s.Inventory, p.end), detachedStale(l.cfg, s.Inventory, &l.drives, p.end)...)
 		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
 	} else if p.result.Err != nil && l.cfg != nil {
 		inv := unlisted(l.cfg, p.result.Err)
