@@ -62,8 +62,8 @@ type Options struct {
 	// Probe is how often the markers of removable destinations are looked
 	// at between passes (0: DefaultProbe); only with removable destinations.
 	Probe time.Duration
-	Log Logger
-	UI  UI
+	Log   Logger
+	UI    UI
 }
 
 // Loop is one `strata watch`: it reconciles in passes of fixed steps and
