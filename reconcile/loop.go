@@ -59,11 +59,12 @@ type Options struct {
 	Version string
 	// Now is the time plans and snapshots are made at (default time.Now).
 	Now func() time.Time
+	Log Logger
+	UI  UI
+
 	// Probe is how often the markers of removable destinations are looked
 	// at between passes (0: DefaultProbe); only with removable destinations.
 	Probe time.Duration
-	Log   Logger
-	UI    UI
 }
 
 // Loop is one `strata watch`: it reconciles in passes of fixed steps and

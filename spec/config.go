@@ -101,14 +101,15 @@ type Destination struct {
 	GID    int
 	HasGID bool
 	// BwLimit is the rate limit of writes here (`bwlimit`); nil means none.
-	BwLimit *BwLimit
+	BwLimit   *BwLimit
+	DeclRange hcl.Range
+
+	splitRange, transfersRange *hcl.Range // where they were set, for warnings
+
 	// Removable marks an off-site drive that comes and goes (`removable`):
 	// strata writes there only while its root carries the marker of
 	// `strata init`; without it the destination is detached, not failed.
 	Removable bool
-	DeclRange hcl.Range
-
-	splitRange, transfersRange *hcl.Range // where they were set, for warnings
 }
 
 // BwLimit is a destination's `bwlimit`: rclone's --bwlimit timetable,
@@ -135,14 +136,15 @@ type Tier struct {
 	Destinations []*Destination
 	Keep         Keep
 	// Verify is nil when the tier has no verify block.
-	Verify *Verify
+	Verify    *Verify
+	DeclRange hcl.Range
+	// PathRange is the range of the `path` attribute (or the block when absent).
+	PathRange hcl.Range
+
 	// DetachedGrace is how long a removable destination of the tier may
 	// stay detached before its copies count as stale (`detached_grace`,
 	// default DefaultDetachedGrace).
 	DetachedGrace time.Duration
-	DeclRange     hcl.Range
-	// PathRange is the range of the `path` attribute (or the block when absent).
-	PathRange hcl.Range
 }
 
 // Keep is a retention policy; restic's semantics: the union of the rules.
