@@ -13,11 +13,8 @@ import (
 type Listing struct {
 	Destination string
 	// Err is set when the listing failed; Entries are then unusable.
-	Err string
-	// Detached is set when the destination is removable and not attached
-	// (why); nothing else is then set. It is not a failure.
-	Detached string
-	Entries  []Entry
+	Err     string
+	Entries []Entry
 	// Leases are the parsed leases found under .strata/locks (the only
 	// objects the inventory builder is given the content of).
 	Leases []Lease
@@ -25,6 +22,10 @@ type Listing struct {
 	// FreeKnown (checked against a destination's min_free, see preflight.go).
 	Free      int64
 	FreeKnown bool
+
+	// Detached is set when the destination is removable and not attached
+	// (why); nothing else is then set. It is not a failure.
+	Detached string
 }
 
 // Entry is one object of a listing, with its path relative to the root.

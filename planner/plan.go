@@ -174,12 +174,13 @@ type Plan struct {
 	Actions           []Action `json:"actions"`
 	Warnings          []string `json:"warnings,omitempty"`
 	Orphans           []Orphan `json:"orphans,omitempty"`
-	// Detached are the removable destinations that are not attached.
-	Detached []DetachedDestination `json:"detached,omitempty"`
-	Summary  Summary               `json:"summary"`
+	Summary           Summary  `json:"summary"`
 	// NextWakeup is when a later plan would next have something to do that
 	// this one has not; nil when nothing ever falls due by itself.
 	NextWakeup *Wakeup `json:"next_wakeup,omitempty"`
+
+	// Detached are the removable destinations that are not attached.
+	Detached []DetachedDestination `json:"detached,omitempty"`
 }
 
 // Summary counts actions by kind.
