@@ -44,17 +44,31 @@ func (ap *appPlan) waitForDrive(tp *tierPlan, lp *locPlan) {
 	ap.waiting4Drive[lp.loc.Destination] += n
 }
 
-// noteDetached says, once per detached destination, that it is detached
-// and how many snapshots wait for it, in the warnings and in Plan.Detached.
+// noteDetached lists the detached destinations and how many snapshots
+// wait for each, for Plan.Detached: a drive away is the normal state of a
+// rotation, a note of the plan and no warning.
 func (b *builder) noteDetached() []DetachedDestination {
 	var out []DetachedDestination
 	for _, d := range sortedKeys(b.inv.Detached) {
-		dd := DetachedDestination{Destination: d, Reason: b.inv.Detached[d], Waiting: b.waiting4Drive[d]}
-		b.warnf("%s detached, %s for it (%s); nothing is written there until it is attached",
-			d, waitCount(dd.Waiting), dd.Reason)
-		out = append(out, dd)
+		out = append(out, DetachedDestination{Destination: d, Reason: b.inv.Detached[d], Waiting: b.waiting4Drive[d]})
 	}
 	return slices.Clip(out)
+}
+
+// Note is the line a plan shows for the destination.
+func (d DetachedDestination) Note() string {
+	return fmt.Sprintf("%s detached, %s for it (%s); nothing is written there until it is attached",
+		d.Destination, waitCount(d.Waiting), d.Reason)
+}
+
+// notes renders the plan's notes: its detached destinations.
+func (r *renderer) notes(ds []DetachedDestination) {
+	for _, d := range ds {
+		r.line("%s %s", r.paint(ansiBold, "Note:"), d.Note())
+	}
+	if len(ds) > 0 {
+		r.line("")
+	}
 }
 
 // waitCount is "1 snapshot waits", "3 snapshots wait".

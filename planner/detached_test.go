@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stratabackup/strata/snapshot"
@@ -29,8 +31,13 @@ func TestDetachedLocationHoldsNothingBack(t *testing.T) {
 	if len(p.Detached) != 1 || p.Detached[0].Destination != "offsite" || p.Detached[0].Waiting != 1 {
 		t.Errorf("Detached = %+v, want offsite with 1 snapshot waiting (monthly 24 over Nov)", p.Detached)
 	}
-	if !hasWarning(p, "offsite detached, 1 snapshot waits for it (no marker)") {
-		t.Errorf("warnings: %q", p.Warnings)
+	if len(p.Detached) == 1 && !strings.HasPrefix(p.Detached[0].Note(), "offsite detached, 1 snapshot waits for it (no marker)") {
+		t.Errorf("note: %q", p.Detached[0].Note())
+	}
+	var out bytes.Buffer
+	if err := RenderJSON(&out, mustJSON(t, p), RenderOptions{}); err != nil || !strings.Contains(out.String(), "Note: offsite detached") ||
+		!strings.Contains(out.String(), "Plan: ") {
+		t.Errorf("human plan (%v):\n%s", err, out.String())
 	}
 }
 
@@ -46,4 +53,13 @@ func TestDetachedChangesTheFingerprint(t *testing.T) {
 	if detached.Detached["offsite"] != "no marker" || detached.Empty["offsite"] || len(detached.Failed) > 0 {
 		t.Errorf("detached inventory: Detached %v, Empty %v, Failed %v", detached.Detached, detached.Empty, detached.Failed)
 	}
+}
+
+func mustJSON(t *testing.T, p *Plan) []byte {
+	t.Helper()
+	b, err := p.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

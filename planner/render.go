@@ -44,6 +44,7 @@ func RenderJSON(w io.Writer, planJSON []byte, opts RenderOptions) error {
 	r := &renderer{color: opts.Color}
 	r.actions(p.Actions)
 	r.warnings(p.Warnings)
+	r.notes(p.Detached)
 	summary := SummaryLine(p.Summary)
 	if len(p.Actions) == 0 && len(p.Warnings) > 0 {
 		summary = "No changes can be planned now; see the warnings above."

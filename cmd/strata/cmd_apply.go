@@ -122,6 +122,7 @@ func (g *globals) applyConfig(ctx context.Context, cfg *spec.Config, n *notifier
 		return run
 	}
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
+	g.noteDetached(p, o.autoApprove || len(args) == 1)
 	if len(p.Actions) == 0 {
 		return run
 	}

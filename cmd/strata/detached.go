@@ -30,6 +30,17 @@ func printDetached(w io.Writer, inv *planner.Inventory) {
 	}
 }
 
+// noteDetached says on stderr which destinations are detached when apply
+// did not show the plan, whose notes say it.
+func (g *globals) noteDetached(p *planner.Plan, unshown bool) {
+	if !unshown {
+		return
+	}
+	for _, d := range p.Detached {
+		g.report("note", d.Note())
+	}
+}
+
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {
