@@ -35,7 +35,7 @@ func Attachment(ctx context.Context, s providers.Store) (detached string, err er
 	case err != nil:
 		return fmt.Sprintf("%v: not strata's drive", err), nil
 	case m.Destination != s.Name():
-		return fmt.Sprintf("the drive at its root is destination %q (id %s), not this one", m.Destination, m.ID), nil
+		return fmt.Sprintf("the drive at its root is destination %q, not this one", m.Destination), nil
 	}
 	return "", nil
 }
