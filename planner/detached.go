@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 	"slices"
+
+	"github.com/stratabackup/strata/snapshot"
 )
 
 // DetachedDestination is a removable destination that is not attached: the
@@ -77,4 +79,11 @@ func waitCount(n int) string {
 		return "1 snapshot waits"
 	}
 	return fmt.Sprintf("%d snapshots wait", n)
+}
+
+// detachedForget is forget's warning for a location on a detached drive,
+// whose copy (if any) it cannot delete.
+func detachedForget(app string, id snapshot.ID, loc Location) string {
+	return fmt.Sprintf("%s is detached: a copy of %s %s there, if any, is not forgotten; run this forget again with the drive attached",
+		loc, app, id)
 }

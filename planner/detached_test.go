@@ -63,3 +63,18 @@ func mustJSON(t *testing.T, p *Plan) []byte {
 	}
 	return b
 }
+
+// forget cannot delete the copy a detached drive may hold, and says so.
+func TestForgetWarnsOfADetachedDrive(t *testing.T) {
+	cfg := testConfig()
+	inv := steadyInventory(cfg)
+	delete(inv.Copies["hydro"], offsiteLoc)
+	inv.Detached = map[string]string{"offsite": "no marker"}
+	p, err := ForgetPlan(cfg, inv, "hydro", nov20.Format("2006-01-02T15:04:05Z"), "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasWarning(p, "offsite/offsite is detached", "not forgotten") {
+		t.Errorf("warnings: %q", p.Warnings)
+	}
+}
