@@ -25,7 +25,9 @@ destination: how many complete snapshots are there, the newest, their
 logical size (what they restore to as tar streams, read from their
 manifests; the chunks are stored once per destination, see 'strata gc
 --dry-run' for what a destination stores) and how many are verified. Orphaned snapshots (claimed by no application)
-are listed too. It changes nothing.`,
+are listed too, and so is every removable destination that is detached (its
+drive not attached, or another drive there: what it holds is not known). It
+changes nothing.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := g.takeSurvey(cmd.Context())
