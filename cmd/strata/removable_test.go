@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -238,12 +240,13 @@ func TestTwoDrivesRotate(t *testing.T) {
 		r.must(0, "init", map[*drive]string{a: "usb-a", b: "usb-b"}[d])
 		d.detach()
 	}
-	step := func(n int, attached *drive, wantA, wantB int) {
+	step := func(n int, attached *drive, wantA, wantB int) result {
 		t.Helper()
 		if attached != nil {
 			attached.attach()
 		}
-		r.applyDay(n)
+		r.snapshotDay(n)
+		res := r.must(0, "apply", "--auto-approve", "--now", day(n), "--parallelism", "1")
 		if keys := r.planKeys(day(n), 0); len(keys) != 0 {
 			t.Errorf("day %d: one apply did not catch up: %q", n, keys)
 		}
@@ -258,11 +261,15 @@ func TestTwoDrivesRotate(t *testing.T) {
 		if got := len(b.ids()); got != wantB {
 			t.Errorf("day %d: drive B holds %d snapshots, want %d: %v", n, got, wantB, b.ids())
 		}
+		return res
 	}
 	step(1, a, 1, 0)
 	step(2, b, 1, 2)
 	step(3, b, 1, 3)
-	step(4, a, 3, 3) // A gets days 2, 3, 4 (from local) and drops day 1
+	res := step(4, a, 3, 3) // A gets days 2, 3, 4 (from local) and drops day 1
+	if chunks, copied := transferred(t, res.stderr, "offsite/usb-a"); copied == 0 || copied >= chunks {
+		t.Errorf("catching drive A up copied %d of its %d chunks; want only those it lacks (big.bin's are there since day 1)", copied, chunks)
+	}
 	step(5, nil, 3, 3)
 	if _, ok := r.history()[day(1)]; ok {
 		t.Errorf("day 1 is still kept although outside every retention: %v", r.history())
@@ -272,4 +279,25 @@ func TestTwoDrivesRotate(t *testing.T) {
 	if got := strings.Join(b.ids(), " "); got != strings.Join(wantB, " ") {
 		t.Errorf("drive B holds %s, want %v", got, wantB)
 	}
+}
+
+// transferRE is the end line of a transfer: its chunks and those copied.
+var transferRE = regexp.MustCompile(`transfer app \S+ \S+ -> (\S+): .* in (\d+) chunks, (\d+) copied`)
+
+// transferred sums the chunks of the transfers to loc in an apply's log,
+// and those it copied.
+func transferred(t *testing.T, log, loc string) (chunks, copied int) {
+	t.Helper()
+	for _, m := range transferRE.FindAllStringSubmatch(log, -1) {
+		if m[1] != loc {
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		c, _ := strconv.Atoi(m[3])
+		chunks, copied = chunks+n, copied+c
+	}
+	if chunks == 0 {
+		t.Fatalf("no transfer to %s in the log:\n%s", loc, log)
+	}
+	return chunks, copied
 }
