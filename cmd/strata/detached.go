@@ -41,6 +41,14 @@ func (g *globals) noteDetached(p *planner.Plan, unshown bool) {
 	}
 }
 
+// noteUnread says which detached destinations restore and verify cannot
+// read: their copies are not among those chosen.
+func (g *globals) noteUnread(s *survey) {
+	for _, d := range detachedList(s.Inventory) {
+		g.report("note", fmt.Sprintf("%s detached (%s): its copies are not read; attach it to use them", d.Destination, d.Reason))
+	}
+}
+
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {

@@ -210,6 +210,10 @@ func TestDetachedDriveWritesNothing(t *testing.T) {
 	if res := r.must(0, "ls"); !strings.Contains(res.stdout, "usb-a detached (no .strata/destination.json") {
 		t.Errorf("ls:\n%s", res)
 	}
+	if res := r.must(0, "verify"); !strings.Contains(res.stderr, "strata: note: usb-a detached (") ||
+		!strings.Contains(res.stderr, "its copies are not read") {
+		t.Errorf("verify with the drives away:\n%s", res)
+	}
 
 	// Drive B at A's mount point: a foreign marker, so usb-a is detached
 	// and drive B is not written.
