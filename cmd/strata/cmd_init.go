@@ -26,7 +26,10 @@ without it the drive counts as detached, and the plan writes nothing there. So
 attach and mount the drive first, then run init once per drive; it is the only
 command that makes the root of a removable destination.
 
-Running init again on the same destination changes nothing. A root that
+A local removable root that no file system but / is mounted at or above is
+refused: the drive is not mounted, and the marker would make its empty mount
+point pass for it (--force marks it anyway). Running init again on the same
+destination changes nothing. A root that
 already carries the marker of another destination is refused (the wrong drive
 is attached?) unless --force, which writes a new marker over it. Init works for
 any destination; only removable ones need it.
@@ -63,6 +66,13 @@ func runInit(cmd *cobra.Command, g *globals, name string, force bool) error {
 	s, err := providers.Open(cmd.Context(), pc)
 	if err != nil {
 		return err
+	}
+	if d.Removable && !force {
+		if _, found, err := executor.ReadMarker(cmd.Context(), s); err == nil && !found {
+			if err := checkMounted(name, pc.Remote); err != nil {
+				return err
+			}
+		}
 	}
 	m, created, err := executor.Init(cmd.Context(), s, strataVersion(), g.clock(), force)
 	var foreign *executor.ForeignMarkerError
