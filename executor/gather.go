@@ -62,8 +62,16 @@ func gather(ctx context.Context, stores Stores, known map[string]planner.Listing
 // listOne lists s for a plan, and asks for its free space when askFree.
 func listOne(ctx context.Context, s providers.Store, askFree bool) planner.Listing {
 	l := planner.Listing{Destination: s.Name()}
+	detached, err := Attachment(ctx, s)
+	if err != nil {
+		return planner.Listing{Destination: s.Name(), Err: err.Error()}
+	}
+	if detached != "" {
+		l.Detached = detached
+		return l
+	}
 	var leasePaths []string
-	err := listPlanned(ctx, s, func(e providers.Entry) error {
+	err = listPlanned(ctx, s, func(e providers.Entry) error {
 		if strings.HasPrefix(e.Path, snapshot.LocksDir+"/") {
 			if isLease(e.Path) {
 				leasePaths = append(leasePaths, e.Path)

@@ -51,6 +51,10 @@ type locPlan struct {
 	appPath string
 	copies  []Copy // oldest first
 	failed  bool
+	// detached is set (with failed) at a removable destination that is
+	// not attached: nothing is known or planned there, but unlike a failed
+	// listing it holds nothing back elsewhere.
+	detached bool
 	// made are copies the plan creates here (snapshot, repair), incoming
 	// those it transfers here (in time order).
 	made, incoming []pendingCopy
@@ -99,6 +103,10 @@ func (ap *appPlan) newLocPlan(t *spec.Tier, d *spec.Destination, idx int) *locPl
 	lp := &locPlan{loc: loc, destIdx: idx, appPath: ap.app.Paths[t.Name]}
 	if _, failed := ap.inv.Failed[d.Name]; failed {
 		lp.failed = true
+		return lp
+	}
+	if _, detached := ap.inv.Detached[d.Name]; detached {
+		lp.failed, lp.detached = true, true
 		return lp
 	}
 	lp.copies = sortedCopies(ap.inv.Copies[ap.app.Name][loc])
@@ -177,6 +185,10 @@ func (ap *appPlan) planSnapshot() {
 		return
 	case ap.windowClosed():
 		ap.waitForWindow()
+		return
+	case lp.detached:
+		ap.warnf("no new snapshot of %s: %s is detached", ap.app.Name, lp.loc)
+		ap.wakeForSchedule(false)
 		return
 	case lp.failed:
 		ap.warnf("no new snapshot of %s: the listing of %s failed", ap.app.Name, lp.loc)

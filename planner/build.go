@@ -54,6 +54,10 @@ func BuildInventory(cfg *spec.Config, listings []Listing) *Inventory {
 			fp.failure(l.Destination, l.Err)
 			continue
 		}
+		if l.Detached != "" {
+			recordDetached(inv, l, fp)
+			continue
+		}
 		if len(l.Leases) > 0 {
 			inv.Leases[l.Destination] = sortedLeases(l.Leases)
 		}

@@ -24,10 +24,14 @@ func ForgetPlan(cfg *spec.Config, inv *Inventory, app, id, tier string, force bo
 		return nil, err
 	}
 	var actions []Action
-	var last, failed []string
+	var last, failed, away []string
 	for _, loc := range appLocations(a, tier) {
 		if msg, ok := inv.Failed[loc.Destination]; ok {
 			failed = append(failed, fmt.Sprintf("%s (%s)", loc, msg))
+			continue
+		}
+		if _, ok := inv.Detached[loc.Destination]; ok {
+			away = append(away, detachedForget(a.Name, sid, loc))
 			continue
 		}
 		copies := inv.Copies[a.Name][loc]
@@ -52,7 +56,7 @@ func ForgetPlan(cfg *spec.Config, inv *Inventory, app, id, tier string, force bo
 	}
 	p := &Plan{FormatVersion: PlanFormatVersion, Fingerprint: inv.Fingerprint, ConfigFingerprint: cfg.Fingerprint,
 		Actions: actions, Summary: summarize(actions)}
-	p.Warnings = remaining(inv, a, sid, tier)
+	p.Warnings = append(remaining(inv, a, sid, tier), away...)
 	return p, nil
 }
 

@@ -117,6 +117,10 @@ func BuildGCPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts GCOptions
 			b.warnf("listing of destination %q failed: %s; gc deletes nothing there until a listing succeeds", d, why)
 			continue
 		}
+		if why, detached := inv.Detached[d]; detached {
+			b.warnf("%s detached (%s); gc deletes nothing there until it is attached", d, why)
+			continue
+		}
 		reason := "asked for by strata gc"
 		if opts.DryRun {
 			reason += "; dry run: deletes nothing"

@@ -22,6 +22,10 @@ type Listing struct {
 	// FreeKnown (checked against a destination's min_free, see preflight.go).
 	Free      int64
 	FreeKnown bool
+
+	// Detached is set when the destination is removable and not attached
+	// (why); nothing else is then set. It is not a failure.
+	Detached string
 }
 
 // Entry is one object of a listing, with its path relative to the root.
@@ -116,6 +120,10 @@ type Inventory struct {
 	Copies map[string]map[Location][]Copy
 	// Failed lists the destinations whose listing failed, with the error.
 	Failed map[string]string
+	// Detached lists the removable destinations that are not attached,
+	// with why: no copies are known there, nothing is planned there, and
+	// nothing elsewhere is held back because of them.
+	Detached map[string]string
 	// Empty lists the destinations whose listing succeeded but held no
 	// object outside .strata/ (a new destination, or one not mounted).
 	Empty map[string]bool

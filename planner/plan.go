@@ -200,6 +200,9 @@ type Plan struct {
 	// Waiting are actions this node owns that depend on one of Elsewhere:
 	// not run, planned again once the other node has run (see FleetPoll).
 	Waiting []Action `json:"waiting,omitempty"`
+
+	// Detached are the removable destinations that are not attached.
+	Detached []DetachedDestination `json:"detached,omitempty"`
 }
 
 // Summary counts actions by kind.

@@ -32,6 +32,10 @@ type builder struct {
 	wakeup     *Wakeup
 	// elsewhere and waiting are the actions splitOwned takes out.
 	elsewhere, waiting []ordered
+	// waiting4Drive counts the snapshots that wait for each detached
+	// destination (see detached.go); detached is what finish reports.
+	waiting4Drive map[string]int
+	detached      []DetachedDestination
 }
 
 // ordered is an action with its sort position: application, tier in chain
@@ -56,6 +60,7 @@ func BuildPlan(cfg *spec.Config, inv *Inventory, now time.Time, opts Options) (*
 		newAppPlan(b, a).run()
 	}
 	b.destroyRemoved()
+	b.detached = b.noteDetached()
 	b.warnOrphans()
 	b.warnFormat1()
 	return b.finishChecked()
@@ -140,6 +145,7 @@ func (b *builder) finish() (*Plan, error) {
 	p.Warnings = dedupe(b.warnings)
 	p.Summary = summarize(p.Actions)
 	p.NextWakeup = b.wakeup
+	p.Detached = b.detached
 	return p, b.err()
 }
 

@@ -46,6 +46,7 @@ func RenderJSON(w io.Writer, planJSON []byte, opts RenderOptions) error {
 	r.actions(p.Actions)
 	r.others(p)
 	r.warnings(p.Warnings)
+	r.notes(p.Detached)
 	summary := SummaryLine(p.Summary)
 	if s := nodeSummary(p); s != "" {
 		summary = s

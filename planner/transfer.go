@@ -11,6 +11,9 @@ import (
 
 // transfers brings every kept snapshot missing at the location.
 func (ap *appPlan) transfers(tp *tierPlan, lp *locPlan) {
+	if lp.detached {
+		ap.waitForDrive(tp, lp)
+	}
 	if lp.failed {
 		return
 	}

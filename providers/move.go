@@ -26,6 +26,9 @@ func (s *store) MoveDir(ctx context.Context, src, dst string) error {
 	if err != nil {
 		return s.errorf("move dir to", dst, err)
 	}
+	if err := s.attached(ctx); err != nil {
+		return s.errorf("move dir to", dst, err)
+	}
 	dirMove := s.f.Features().DirMove
 	if dirMove == nil {
 		return s.errorf("move dir", src, ErrCantMove)
@@ -51,6 +54,9 @@ func (s *store) Move(ctx context.Context, src, dst string) error {
 	ctx = s.with(ctx)
 	dp, err := cleanPath(dst)
 	if err != nil {
+		return s.errorf("move to", dst, err)
+	}
+	if err := s.attached(ctx); err != nil {
 		return s.errorf("move to", dst, err)
 	}
 	o, err := s.object(ctx, "move", src)

@@ -137,4 +137,8 @@ type Config struct {
 	// only say where the store is (host, port, user: see printableOption)
 	// when they are not named here.
 	SensitiveOptions map[string]bool
+	// Removable makes every write first check that the marker
+	// (snapshot.MarkerPath) is at the root, failing with ErrDetached
+	// otherwise: an unplugged drive's mount point is never written.
+	Removable bool
 }

@@ -53,6 +53,8 @@ type store struct {
 	connect time.Duration
 	// limit limits the rate of writes (bwlimit); nil when unlimited.
 	limit *Limiter
+	// removable guards every write with the marker (see attached).
+	removable bool
 }
 
 // with gives ctx the destination's own rclone configuration, if any.
@@ -308,6 +310,9 @@ func (s *store) Write(ctx context.Context, p string, r io.Reader, size int64) (i
 	if err != nil {
 		return 0, s.errorf("write", p, err)
 	}
+	if err := s.attached(ctx); err != nil {
+		return 0, s.errorf("write", p, err)
+	}
 	n, err := s.write(ctx, c, s.limit.Reader(ctx, r), size)
 	return n, s.errorf("write", p, err)
 }
@@ -494,6 +499,9 @@ func (s *store) Copy(ctx context.Context, src Store, srcPath, dstPath string) er
 	ctx = s.with(ctx)
 	d, err := cleanPath(dstPath)
 	if err != nil {
+		return s.errorf("copy to", dstPath, err)
+	}
+	if err := s.attached(ctx); err != nil {
 		return s.errorf("copy to", dstPath, err)
 	}
 	if ss, ok := src.(*store); ok && s.serverCopies(ss) {

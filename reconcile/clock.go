@@ -74,6 +74,9 @@ func staleAt(app *spec.Application, t *spec.Tier, inv *planner.Inventory, now ti
 		if _, failed := inv.Failed[d.Name]; failed {
 			continue
 		}
+		if _, detached := inv.Detached[d.Name]; detached {
+			continue // judged by detachedStale
+		}
 		n := Newest(inv, app.Name, planner.Location{Tier: t.Name, Destination: d.Name}, now)
 		if !n.IsZero() && (oldest.IsZero() || n.Before(oldest)) {
 			oldest = n

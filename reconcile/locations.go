@@ -28,6 +28,9 @@ type Location struct {
 	// LastChecked is the newest checked.json (restore test) of its
 	// copies, from the listing; nil when none was tested here.
 	LastChecked *time.Time `json:"last_checked,omitempty"`
+	// Detached says why a removable destination is not attached; nothing
+	// is known of its copies then.
+	Detached string `json:"detached,omitempty"`
 	// NewestTime is the time of Newest; zero when there is none.
 	NewestTime time.Time `json:"-"`
 }
@@ -47,7 +50,8 @@ func Locations(inv *planner.Inventory, apps []*spec.Application) []Location {
 }
 
 func locationOf(app string, loc planner.Location, inv *planner.Inventory) Location {
-	r := Location{App: app, Tier: loc.Tier, Destination: loc.Destination, Error: inv.Failed[loc.Destination]}
+	r := Location{App: app, Tier: loc.Tier, Destination: loc.Destination, Error: inv.Failed[loc.Destination],
+		Detached: inv.Detached[loc.Destination]}
 	for _, c := range inv.Copies[app][loc] {
 		switch {
 		case !c.Complete:

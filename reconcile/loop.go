@@ -64,6 +64,10 @@ type Options struct {
 	Now func() time.Time
 	Log Logger
 	UI  UI
+
+	// Probe is how often the markers of removable destinations are looked
+	// at between passes (0: DefaultProbe); only with removable destinations.
+	Probe time.Duration
 }
 
 // Loop is one `strata watch`: it reconciles in passes of fixed steps and
@@ -86,12 +90,16 @@ type Loop struct {
 	req      *RequestStatus // the request the next pass serves
 	history  historyCache   // the manifests read so far, for the status
 	stored   []StoredStatus // each destination's chunk store at its last gc
+	drives   drives         // the removable destinations (drives.go)
 }
 
 // New returns a Loop; Start loads its configuration.
 func New(o Options) *Loop {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Probe <= 0 {
+		o.Probe = DefaultProbe
 	}
 	return &Loop{o: o, status: newStatus(), metrics: newMetrics(), requests: make(chan *RequestStatus, MaxQueued), history: historyCache{}}
 }
@@ -270,6 +278,8 @@ func (l *Loop) sleep(ctx context.Context, changes <-chan struct{}, pulls <-chan 
 	wake := l.wake
 	timer := time.NewTimer(time.Until(wake.At))
 	defer timer.Stop()
+	probes, stop := l.drives.ticker(l.o.Probe)
+	defer stop()
 	l.o.Log.Debug("sleeping", "until", wake.At.Format(time.RFC3339), "for", wake.Reason)
 	for {
 		select {
@@ -288,6 +298,10 @@ func (l *Loop) sleep(ctx context.Context, changes <-chan struct{}, pulls <-chan 
 		case r := <-l.requests:
 			l.req = r
 			return "requested: " + r.String()
+		case <-probes:
+			if why := l.drives.changed(ctx); why != "" {
+				return why
+			}
 		}
 	}
 }

@@ -32,7 +32,8 @@ func (l *Loop) record(ctx context.Context, p *pass) Result {
 		checks = Checks(ctx, l.cfg, s.Inventory, s.Stores, p.end)
 		rows := Locations(s.Inventory, l.cfg.Applications)
 		l.metrics.observeStored(rows)
-		p.stale = Stale(l.cfg, s.Inventory, p.end)
+		l.drives.observe(l.cfg, s, p.end)
+		p.stale = append(Stale(l.cfg, s.Inventory, p.end), detachedStale(l.cfg, s.Inventory, &l.drives, p.end)...)
 		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
 		l.describe(ctx, apps, s)
 	} else if p.result.Err != nil && l.cfg != nil {

@@ -109,6 +109,11 @@ type Destination struct {
 	DeclRange hcl.Range
 
 	splitRange, transfersRange *hcl.Range // where they were set, for warnings
+
+	// Removable marks an off-site drive that comes and goes (`removable`):
+	// strata writes there only while its root carries the marker of
+	// `strata init`; without it the destination is detached, not failed.
+	Removable bool
 }
 
 // BwLimit is a destination's `bwlimit`: rclone's --bwlimit timetable,
@@ -142,6 +147,11 @@ type Tier struct {
 	// Node is the host that runs the transfers into this tier (a pull
 	// backup server); "" means the host that sends (DESIGN.md §8).
 	Node string
+
+	// DetachedGrace is how long a removable destination of the tier may
+	// stay detached before its copies count as stale (`detached_grace`,
+	// default DefaultDetachedGrace).
+	DetachedGrace time.Duration
 }
 
 // Keep is a retention policy; restic's semantics: the union of the rules.

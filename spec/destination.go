@@ -24,6 +24,7 @@ var destinationSchema = &hcl.BodySchema{
 		{Name: "group"},
 		{Name: "mode"},
 		{Name: "bwlimit"},
+		{Name: "removable"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "encrypt"}},
 }
@@ -66,6 +67,9 @@ func (l *loader) decodeDestinationBlock(b *hcl.Block) *Destination {
 	l.decodeSSHAttrs(d, attrs)
 	l.decodeAccess(d, attrs)
 	d.BwLimit = l.decodeBwLimit(attrs["bwlimit"])
+	if attr := attrs["removable"]; attr != nil {
+		d.Removable, _ = l.attrBool(attr)
+	}
 	if eb := l.singleBlock(content, "encrypt"); eb != nil {
 		d.Encrypt = l.decodeEncryptBlock(eb)
 	}

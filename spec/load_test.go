@@ -106,19 +106,19 @@ func TestEnvUnset(t *testing.T) {
 }
 
 func TestEnvSet(t *testing.T) {
-	env := map[string]string{"A": "a", "B": "b"}
+	env := map[string]string{"A": "qz", "B": "jw"} // strings no field name holds
 	e := mustLoad(t, envConfig, LoadOptions{LookupEnv: envMap(env)}).Destination("e")
-	want := map[string]string{"up": "A", "both": "ab"}
+	want := map[string]string{"up": "QZ", "both": "qzjw"}
 	for name, s := range want {
 		if v := e.Options[name]; v.Str != s || !v.Sensitive || v.UnsetEnv != "" {
 			t.Errorf("%s = %+v", name, v)
 		}
 	}
-	if e.Remote.Str != "a-x" || e.Remote.String() != "(sensitive)" {
+	if e.Remote.Str != "qz-x" || e.Remote.String() != "(sensitive)" {
 		t.Errorf("remote = %q shown as %q", e.Remote.Str, e.Remote)
 	}
 	for _, format := range []string{"%v", "%+v", "%#v"} {
-		if s := fmt.Sprintf(format, *e); strings.Contains(s, "a-x") || strings.Contains(s, "ab") {
+		if s := fmt.Sprintf(format, *e); strings.Contains(s, "qz") || strings.Contains(s, "QZ") || strings.Contains(s, "jw") {
 			t.Errorf("%s of a destination shows a secret: %s", format, s)
 		}
 	}

@@ -12,6 +12,7 @@ var tierSchema = &hcl.BodySchema{
 		{Name: "destinations", Required: true},
 		{Name: "path"},
 		{Name: "node"},
+		{Name: "detached_grace"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "keep"}, {Type: "verify"}},
 }
@@ -78,6 +79,7 @@ func (l *loader) decodeTierBlock(b *hcl.Block) *Tier {
 		src.pathOK = l.checkRefs(attr.Expr, true)
 	}
 	t.Node = l.decodeNode(content.Attributes["node"])
+	t.DetachedGrace = l.decodeDetachedGrace(content.Attributes["detached_grace"])
 	l.decodeKeep(t, b, l.singleBlock(content, "keep"))
 	if vb := l.singleBlock(content, "verify"); vb != nil {
 		t.Verify = l.decodeVerifyBlock(vb)

@@ -128,6 +128,7 @@ func (g *globals) applyConfig(ctx context.Context, cfg *spec.Config, n *notifier
 	}
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
 	g.noteElsewhere(p)
+	g.noteDetached(p, o.autoApprove || len(args) == 1)
 	if len(p.Actions) == 0 {
 		return run
 	}

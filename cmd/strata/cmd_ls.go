@@ -29,12 +29,14 @@ manifests) and how many are verified. Chunks are stored once per
 destination: a line per destination says how many bytes its chunk store
 holds and the deduplication ratio (the logical size of every snapshot of
 the configuration stored there over the bytes stored). Orphaned snapshots
-(claimed by no application) are listed too. Below the table: what each
-standby holds, the last restore test of each check block (passed or failed,
-when, on which copy, when the next is due), whether each application with a
+(claimed by no application) are listed too, and so is every removable
+destination that is detached (its drive not attached, or another drive
+there: what it holds is not known). Below the table: what each standby
+holds, the last restore test of each check block (passed or failed, when,
+on which copy, when the next is due), whether each application with a
 window waits for it, and the bandwidth limit that applies now to each
-destination with a bwlimit (--json: destinations, standbys, checks, windows,
-bwlimits). It changes nothing.`,
+destination with a bwlimit (--json: destinations, detached, standbys,
+checks, windows, bwlimits). It changes nothing.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := g.takeSurvey(cmd.Context())
@@ -192,6 +194,9 @@ func (g *globals) printLs(rows []reconcile.Location, totals []destTotal, inv *pl
 		if len(standbys) > 0 {
 			out["standbys"] = standbys
 		}
+		if len(inv.Detached) > 0 {
+			out["detached"] = detachedList(inv)
+		}
 		writeJSON(g.stdout, out)
 		return
 	}
@@ -209,10 +214,14 @@ func (g *globals) printLs(rows []reconcile.Location, totals []destTotal, inv *pl
 		if r.Error != "" {
 			newest, size, verified = "listing failed", "-", "-"
 		}
+		if r.Detached != "" {
+			newest, size, verified = "detached", "-", "-"
+		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.App, r.Tier, r.Destination, r.Snapshots, newest, size, verified)
 	}
 	w.Flush()
 	printTotals(g.stdout, totals)
+	printDetached(g.stdout, inv)
 	for _, o := range inv.Orphans {
 		fmt.Fprintf(g.stdout, "orphaned: %s at %s (no application claims it; left alone)\n", o.Dir, o.Destination)
 	}

@@ -106,6 +106,7 @@ func runRestore(ctx context.Context, g *globals, o restoreOptions, args []string
 	if err != nil {
 		return err
 	}
+	g.noteUnread(s)
 	app := s.Config.Application(args[0])
 	if app == nil {
 		return fmt.Errorf("no application %q in the configuration", args[0])

@@ -70,6 +70,7 @@ func runVerify(ctx context.Context, g *globals, o verifyOptions, args []string) 
 	if err != nil {
 		return err
 	}
+	g.noteUnread(s)
 	targets, stores, err := verifyTargets(s, o, args)
 	if err != nil {
 		return err

@@ -46,6 +46,7 @@ func TestScripts(t *testing.T) {
 var (
 	sizeRE   = regexp.MustCompile(`\b\d+(\.\d+)? [KMGTPE]?i?B\b`)
 	digestRE = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+	markerRE = regexp.MustCompile(`\b[0-9a-f]{32}\b`) // the random ID of a destination's marker
 	chunkRE  = regexp.MustCompile(`\.strata/chunks/[0-9a-f]{2}/[0-9a-f]{64}\.zst`)
 	// countRE is a count of chunks: the sources sit under a temporary
 	// directory whose name is in the tar headers, so where the small-file
@@ -81,6 +82,7 @@ func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
 		out = ratioRE.ReplaceAll(out, []byte("dedup <ratio>"))
 		out = jsonBytesRE.ReplaceAll(out, []byte(`"bytes": <bytes>`))
 		out = jsonStoreRE.ReplaceAll(out, []byte(`"$1": <n>`))
+		out = markerRE.ReplaceAll(out, []byte("<id>"))
 		return digestRE.ReplaceAll(out, []byte("<sha256>")), err
 	}
 }

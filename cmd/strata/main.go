@@ -187,7 +187,7 @@ applications, how often, in which tiers of storage, how many copies each keeps.
 	}
 	g.addFlags(root)
 	root.AddCommand(newValidateCommand(g), newFmtCommand(g), newPlanCommand(g), newApplyCommand(g),
-		newLsCommand(g), newHistoryCommand(g), newRestoreCommand(g), newExtractCommand(g), newUnlockCommand(g), newVersionCommand(g),
+		newLsCommand(g), newHistoryCommand(g), newRestoreCommand(g), newExtractCommand(g), newUnlockCommand(g), newInitCommand(g), newVersionCommand(g),
 		newVerifyCommand(g), newWatchCommand(g), newForgetCommand(g), newGCCommand(g))
 	return root
 }

@@ -47,7 +47,7 @@ func ProviderConfig(d *spec.Destination) (providers.Config, error) {
 	}
 	c := providers.Config{Name: d.Name, Remote: remote, Options: map[string]string{},
 		KnownHostsFile: d.KnownHosts, InsecureSkipHostKey: d.InsecureSkipHostKey, Timeout: d.Timeout,
-		FileMode: d.FileMode, GID: d.GID, HasGID: d.HasGID}
+		FileMode: d.FileMode, GID: d.GID, HasGID: d.HasGID, Removable: d.Removable}
 	if d.BwLimit != nil {
 		c.BwLimit = d.BwLimit.Timetable
 	}

@@ -1,0 +1,162 @@
+package reconcile
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/snapshot"
+)
+
+// driveConfig snapshots data/ hourly into a local store and keeps the last
+// 3 on a removable drive at drive/strata.
+const driveConfig = `
+destination "d" {
+  remote = "${path.config}/store"
+}
+destination "usb" {
+  remote    = "${path.config}/drive/strata"
+  removable = true
+}
+tier "local" {
+  destinations = [destination.d]
+  keep {
+    last = 3
+  }
+}
+tier "offsite" {
+  from           = tier.local
+  destinations   = [destination.usb]
+  detached_grace = "2h"
+  keep {
+    last = 3
+  }
+}
+application "web" {
+  schedule = "0 * * * *"
+  source {
+    paths = ["data"]
+  }
+}
+`
+
+// sleeps runs the loop's sleep step and returns why it woke; the test fails
+// if it has not woken within the bound (the probe runs every 10 ms here).
+func sleeps(t *testing.T, l *Loop) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	woke := make(chan string, 1)
+	go func() { woke <- l.sleep(ctx, nil, nil) }()
+	select {
+	case why := <-woke:
+		return why
+	case <-time.After(20 * time.Second):
+		cancel()
+		<-woke
+		t.Fatal("the sleep step did not notice the drive within 20 s")
+		return ""
+	}
+}
+
+// A watch asleep until its next tick notices a drive plugged in (its marker
+// appears) and reconciles, which catches the drive up; and notices it
+// pulled out again.
+func TestWatchNoticesAnAttach(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, dir, driveConfig)
+	var diags int
+	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: 50 * time.Millisecond, Parallel: 1,
+		Probe: 10 * time.Millisecond, Version: "test", Log: testLog{t}, UI: testUI{&diags}})
+	if err := l.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Pass(context.Background(), "test"); r.Kind != Continue {
+		t.Fatalf("pass with the drive detached = %+v, want Continue", r)
+	}
+	if l.NextWake().At.Before(time.Now().Add(time.Minute)) {
+		t.Fatalf("the loop does not sleep: %+v", l.NextWake())
+	}
+
+	// Plug the drive in: a prepared root appears at once.
+	prepared := filepath.Join(dir, "prepared")
+	m, _ := snapshot.NewMarker("usb", "test", time.Now())
+	if err := os.MkdirAll(filepath.Join(prepared, ".strata"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prepared, filepath.FromSlash(snapshot.MarkerPath)), m.Encode(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "drive"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(prepared, filepath.Join(dir, "drive", "strata")); err != nil {
+		t.Fatal(err)
+	}
+	why := sleeps(t, l)
+	if why != "removable destination usb attached" {
+		t.Fatalf("woke for %q", why)
+	}
+	if r := l.Pass(context.Background(), why); r.Kind != Continue {
+		t.Fatalf("pass after the attach = %+v", r)
+	}
+	if got := locationRow(l, "offsite").Snapshots; got != 1 {
+		t.Fatalf("the drive holds %d snapshots after the attach, want 1", got)
+	}
+
+	if err := os.Rename(filepath.Join(dir, "drive", "strata"), prepared); err != nil {
+		t.Fatal(err)
+	}
+	if why := sleeps(t, l); why != "removable destination usb detached" {
+		t.Fatalf("woke for %q after the drive was pulled", why)
+	}
+}
+
+func locationRow(l *Loop, tier string) Location {
+	for _, r := range l.Status().Apps[0].Locations {
+		if r.Tier == tier {
+			return r
+		}
+	}
+	return Location{}
+}
+
+// A detached drive's copies are stale only once the tier's detached_grace
+// has passed since the watch last saw the drive attached.
+func TestDetachedStaleAfterGrace(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, driveConfig)
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var diags int
+	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: time.Second, Log: testLog{t}, UI: testUI{&diags}})
+	if err := l.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
+	newest := seen.Add(-time.Hour)
+	loc := planner.Location{Tier: "offsite", Destination: "usb"}
+	d := &drives{seen: map[string]time.Time{"usb": seen},
+		newest: map[planner.Location]map[string]time.Time{loc: {"web": newest}}}
+	inv := &planner.Inventory{Detached: map[string]string{"usb": "no marker"}}
+	if s := detachedStale(l.cfg, inv, d, seen.Add(2*time.Hour)); len(s) != 0 {
+		t.Errorf("stale within the grace: %+v", s)
+	}
+	s := detachedStale(l.cfg, inv, d, seen.Add(2*time.Hour+time.Second))
+	if len(s) != 1 || s[0].Tier != "offsite" || !s[0].Newest.Equal(newest) || !s[0].Due.Equal(seen.Add(2*time.Hour)) {
+		t.Errorf("after the grace: %+v", s)
+	}
+	if s := detachedStale(l.cfg, &planner.Inventory{}, d, seen.Add(48*time.Hour)); len(s) != 0 {
+		t.Errorf("an attached drive is judged by detached_grace: %+v", s)
+	}
+}
