@@ -409,7 +409,7 @@ func (r *GCResult) String() string {
 	if r.DryRun {
 		verb = "would delete"
 	}
-	s := fmt.Sprintf("%s %s (%s) of %d", verb, count(r.Deleted, "unreferenced chunk"), HumanBytes(r.DeletedBytes), r.Chunks)
+	s := fmt.Sprintf("%s %s (%s) of %s", verb, count(r.Deleted, "unreferenced chunk"), HumanBytes(r.DeletedBytes), count(r.Chunks, "chunk"))
 	if r.KeptYoung > 0 {
 		s += fmt.Sprintf("; kept %s not older than %s (grace period, leases)",
 			count(r.KeptYoung, "unreferenced chunk"), r.Cutoff.UTC().Format(time.RFC3339))

@@ -52,7 +52,8 @@ var (
 	// directory whose name is in the tar headers, so where the small-file
 	// part of the stream is cut (and how many chunks a run adds or copies)
 	// varies from run to run; the Go tests hold what dedup must do.
-	countRE = regexp.MustCompile(`\b\d+ (chunks?|new|copied|unreferenced chunks?)\b`)
+	// "1 chunk" and "2 chunks" both become "<n> chunks".
+	countRE = regexp.MustCompile(`\b\d+ (chunk|new|copied|unreferenced chunk)s?\b`)
 	ratioRE = regexp.MustCompile(`dedup \d+\.\d+×`)
 	// cutoffRE is gc's grace cut-off: the wall clock less the grace period.
 	cutoffRE = regexp.MustCompile(`(not older than )\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
@@ -78,7 +79,13 @@ func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
 		out = durationRE.ReplaceAll(out, []byte("<duration>"))
 		out = chunkRE.ReplaceAll(out, []byte("<chunk>"))
 		out = cutoffRE.ReplaceAll(out, []byte("${1}<time>"))
-		out = countRE.ReplaceAll(out, []byte("<n> $1"))
+		out = countRE.ReplaceAllFunc(out, func(m []byte) []byte {
+			sub := countRE.FindSubmatch(m)
+			if w := string(sub[1]); strings.HasSuffix(w, "chunk") {
+				return []byte("<n> " + w + "s")
+			}
+			return append([]byte("<n> "), sub[1]...)
+		})
 		out = ratioRE.ReplaceAll(out, []byte("dedup <ratio>"))
 		out = jsonBytesRE.ReplaceAll(out, []byte(`"bytes": <bytes>`))
 		out = jsonStoreRE.ReplaceAll(out, []byte(`"$1": <n>`))
