@@ -148,6 +148,14 @@ func newCell(a reconcile.AppStatus, c column, now time.Time) cell {
 	case l.Error != "":
 		out.State, out.Problem = "bad", "listing failed: "+l.Error
 		out.Count, out.Size, out.Verified, out.Age = "", "", "", ""
+	case l.Detached != "":
+		// A removable drive away: nothing is known of its copies, and that
+		// is not a failure until the tier's detached_grace has passed.
+		out.State, out.Problem = "detached", "detached: "+l.Detached
+		out.Count, out.Size, out.Verified, out.Age = "", "", "", ""
+		if slices.Contains(a.Stale, c.Tier) {
+			out.State, out.Problem = "stale", "detached longer than its grace: "+l.Detached
+		}
 	case l.Corrupt > 0:
 		out.State, out.Problem = "bad", plural(l.Corrupt, "corrupt copy")
 	case l.Snapshots == 0:
