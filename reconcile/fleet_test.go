@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stratabackup/strata/notify"
 )
 
 // fleetLoopConfig has two applications on two nodes sharing a destination.
@@ -66,5 +68,22 @@ func TestWatchPlansAsItsNode(t *testing.T) {
 	}
 	if w := l.NextWake(); strings.HasPrefix(w.Reason, "retry") {
 		t.Errorf("node a's loop wakes for %q at %s: b's snapshot must not make it retry", w.Reason, w.At)
+	}
+}
+
+// TestStaleNotifiedByItsOwner: in a fleet each node notifies the staleness
+// of what it writes, not of every application of the configuration.
+func TestStaleNotifiedByItsOwner(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, fleetLoopConfig)
+	var diags int
+	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Node: "a", Log: testLog{t}, UI: testUI{&diags}})
+	if err := l.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	stale := []notify.Stale{{App: "web", Tier: "local"}, {App: "db", Tier: "local"}}
+	got := l.ownStale(stale)
+	if len(got) != 1 || got[0].App != "web" {
+		t.Errorf("node a notifies %+v, want web's only", got)
 	}
 }

@@ -78,9 +78,26 @@ func (l *Loop) describe(ctx context.Context, apps []AppStatus, s *Survey) {
 	}
 }
 
+// ownStale is the part of stale this loop's node notifies: in a fleet every
+// node sees every application's staleness (the status shows it all), but
+// only the node that writes a copy, or any node when no node is named for
+// it, notifies it — not every host once per stale copy.
+func (l *Loop) ownStale(stale []notify.Stale) []notify.Stale {
+	if !l.cfg.UsesNodes() || l.o.Node == "" {
+		return stale
+	}
+	var out []notify.Stale
+	for _, s := range stale {
+		if o := planner.TierOwner(l.cfg, l.cfg.Application(s.App), s.Tier); o == "" || o == l.o.Node {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // notify fires the notifications of any change of state the pass made.
 func (l *Loop) notify(ctx context.Context, p *pass) Result {
-	l.fire(ctx, append(l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: p.stale}, l.base()), CheckEvents(p.report, l.base())...))
+	l.fire(ctx, append(l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: l.ownStale(p.stale)}, l.base()), CheckEvents(p.report, l.base())...))
 	l.beat(ctx, RunFinish(p.report, p.failures, l.base()))
 	return proceed
 }
