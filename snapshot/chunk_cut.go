@@ -228,8 +228,9 @@ func (c *cutter) cachedSegment(f *fileRun, emit func([]byte, chunkMeta) error) e
 		}
 		held, cur, heldID = cur[:n], held[:cap(held)], ref.ID
 	}
-	if left, _ := c.left(); left != 0 { // cannot be: the spans cover the file's size
-		return errors.New("file cache: spans do not cover " + f.path)
+	if left, _ := c.left(); left != 0 { // cannot be (the spans cover the file's size), but if so: cut
+		c.fallbacks++
+		return c.segment(c.big, io.MultiReader(bytes.NewReader(held), segmentReader{c}), chunkMeta{file: f}, emit)
 	}
 	return c.emitCached(held, heldID, f, emit)
 }
