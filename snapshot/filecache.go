@@ -22,13 +22,16 @@ package snapshot
 //	uvarint(0)                         # the end of the entries
 //	SHA-256 of everything before       # a file that does not match is ignored
 //
-// In memory the old cache is that file as read (about 36 bytes per chunk)
-// plus an index of its paths; the new one is streamed to its temporary
-// file as the snapshot goes.
+// In memory the old cache is each entry's chunk list as in the file (about
+// 35 bytes a chunk) and a sorted index of 16 bytes an entry, keyed by a
+// 64-bit digest of the path and stamp: no path is held. Two entries whose
+// keys collide only cost a cut, since every span is hashed. The new cache
+// is streamed to its temporary file as the snapshot goes.
 
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -37,6 +40,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 )
 
@@ -61,8 +65,8 @@ type fileStamp struct {
 // nothing and records nothing.
 type FileCache struct {
 	path  string
-	blob  []byte         // the old cache file, checked
-	index map[string]int // path → offset in blob of the entry's stamp
+	slots []cacheSlot // the old cache's entries, sorted by key
+	lists []byte      // their chunk lists: uvarint(n) n × (ID, uvarint(size))
 
 	w    *cacheWriter // the new cache, once a snapshot began it
 	note error        // why the new cache could not be begun
@@ -73,17 +77,37 @@ type FileCache struct {
 // an error saying why, for a debug log: never a reason to fail a snapshot.
 // The returned cache is never nil; Save writes the new cache to path.
 func LoadFileCache(path string) (*FileCache, error) {
-	c := &FileCache{path: path, index: map[string]int{}}
+	c := &FileCache{path: path}
 	b, err := readCacheFile(path)
 	if err != nil {
 		return c, err
 	}
-	index, err := indexCache(b)
+	slots, lists, err := indexCache(b)
 	if err != nil {
 		return c, fmt.Errorf("file cache %s ignored: %w", path, err)
 	}
-	c.blob, c.index = b, index
+	c.slots, c.lists = slots, lists
 	return c, nil
+}
+
+// cacheSlot is one entry of the old cache: the key of its path and stamp,
+// and where its chunk list starts in lists.
+type cacheSlot struct {
+	key uint64
+	off uint32
+}
+
+// stampKey is the key of a path and stamp: the first 8 bytes of the
+// SHA-256 of both.
+func stampKey(path string, st fileStamp) uint64 {
+	b := make([]byte, 0, len(path)+40)
+	b = appendBytes(b, path)
+	b = binary.AppendUvarint(b, uint64(st.Size))
+	b = binary.AppendVarint(b, st.MTime)
+	b = binary.AppendVarint(b, st.CTime)
+	b = binary.AppendUvarint(b, st.Ino)
+	sum := sha256.Sum256(b)
+	return binary.LittleEndian.Uint64(sum[:8])
 }
 
 // Len is the number of files the old cache holds.
@@ -91,7 +115,7 @@ func (c *FileCache) Len() int {
 	if c == nil {
 		return 0
 	}
-	return len(c.index)
+	return len(c.slots)
 }
 
 func readCacheFile(path string) ([]byte, error) {
@@ -111,55 +135,59 @@ func readCacheFile(path string) ([]byte, error) {
 }
 
 // indexCache checks a whole cache file — its checksum, header and every
-// entry — and indexes its entries by path.
-func indexCache(b []byte) (map[string]int, error) {
+// entry — and returns its entries' slots, sorted, and chunk lists.
+func indexCache(b []byte) ([]cacheSlot, []byte, error) {
 	if len(b) < sha256.Size {
-		return nil, errors.New("truncated")
+		return nil, nil, errors.New("truncated")
 	}
 	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
 	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
-		return nil, errors.New("checksum mismatch")
+		return nil, nil, errors.New("checksum mismatch")
 	}
 	d := &cacheDecoder{b: body}
 	if err := d.header(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	index := map[string]int{}
+	var slots []cacheSlot
+	var lists []byte
 	for {
 		p := d.bytes()
 		if d.err != nil || len(p) == 0 {
 			break
 		}
-		off := d.off
-		if _, ok := d.entry(); !ok {
+		st, _ := d.stamp()
+		start := d.off
+		if !d.checkChunks(st.Size) {
 			break
 		}
-		index[string(p)] = off
+		slots = append(slots, cacheSlot{key: stampKey(string(p), st), off: uint32(len(lists))})
+		lists = append(lists, body[start:d.off]...)
 	}
 	switch {
 	case d.err != nil:
-		return nil, d.err
+		return nil, nil, d.err
 	case d.off != len(body):
-		return nil, errors.New("data after the last entry")
+		return nil, nil, errors.New("data after the last entry")
 	}
-	return index, nil
+	slices.SortFunc(slots, func(a, b cacheSlot) int { return cmp.Compare(a.key, b.key) })
+	return slices.Clone(slots), bytes.Clone(lists), nil // at their size
 }
 
 // lookup returns the cached chunks of the file at path if its stamp is st.
 func (c *FileCache) lookup(path string, st fileStamp) []ChunkRef {
-	if c == nil {
+	if c == nil || len(c.slots) == 0 {
 		return nil
 	}
-	off, ok := c.index[path]
+	key := stampKey(path, st)
+	i, ok := slices.BinarySearchFunc(c.slots, key, func(s cacheSlot, k uint64) int { return cmp.Compare(s.key, k) })
 	if !ok {
 		return nil
 	}
-	d := &cacheDecoder{b: c.blob, off: off}
-	if got, ok := d.stamp(); !ok || got != st {
-		return nil
+	d := &cacheDecoder{b: c.lists, off: int(c.slots[i].off)}
+	if refs, ok := d.chunks(st.Size); ok {
+		return refs
 	}
-	refs, _ := d.chunks(st.Size)
-	return refs
+	return nil
 }
 
 // begin starts the new cache of a snapshot, in a temporary file next to
@@ -373,16 +401,6 @@ func (d *cacheDecoder) header() error {
 	return d.err
 }
 
-// entry checks one entry after its path and returns its stamp.
-func (d *cacheDecoder) entry() (fileStamp, bool) {
-	st, ok := d.stamp()
-	if !ok {
-		return st, false
-	}
-	_, ok = d.chunks(st.Size)
-	return st, ok
-}
-
 func (d *cacheDecoder) stamp() (fileStamp, bool) {
 	size := d.uvarint()
 	st := fileStamp{MTime: d.varint(), CTime: d.varint(), Ino: d.uvarint()}
@@ -396,37 +414,68 @@ func (d *cacheDecoder) stamp() (fileStamp, bool) {
 // chunks reads an entry's chunks, which must cover size bytes exactly,
 // none larger than MaxChunkSize.
 func (d *cacheDecoder) chunks(size int64) ([]ChunkRef, bool) {
-	n := d.uvarint()
-	if d.err == nil && (n == 0 || n > uint64(len(d.b)-d.off)/(sha256.Size+1)) {
-		d.err = errCacheTruncated
-	}
+	n := d.count()
 	if d.err != nil {
 		return nil, false
 	}
 	refs := make([]ChunkRef, n)
 	var total int64
 	for i := range refs {
-		if len(d.b)-d.off < sha256.Size {
-			d.err = errCacheTruncated
-			return nil, false
-		}
-		copy(refs[i].ID[:], d.b[d.off:])
-		d.off += sha256.Size
-		s := d.uvarint()
-		if d.err == nil && (s == 0 || s > MaxChunkSize) {
-			d.err = errors.New("a chunk size out of range")
-		}
-		if d.err != nil {
-			return nil, false
-		}
-		refs[i].Size = int64(s)
-		total += int64(s)
+		refs[i] = d.chunk()
+		total += refs[i].Size
 	}
-	if total != size {
+	return refs, d.covers(total, size)
+}
+
+// checkChunks is chunks without keeping them.
+func (d *cacheDecoder) checkChunks(size int64) bool {
+	n := d.count()
+	var total int64
+	for range n {
+		total += d.chunk().Size
+	}
+	return d.covers(total, size)
+}
+
+// count reads the number of an entry's chunks: at least one, and no more
+// than the bytes left could hold.
+func (d *cacheDecoder) count() uint64 {
+	n := d.uvarint()
+	if d.err == nil && (n == 0 || n > uint64(len(d.b)-d.off)/(sha256.Size+1)) {
+		d.err = errCacheTruncated
+	}
+	if d.err != nil {
+		return 0
+	}
+	return n
+}
+
+// chunk reads one chunk's ID and size, from 1 to MaxChunkSize.
+func (d *cacheDecoder) chunk() ChunkRef {
+	var r ChunkRef
+	if d.err != nil {
+		return r
+	}
+	if len(d.b)-d.off < sha256.Size {
+		d.err = errCacheTruncated
+		return r
+	}
+	copy(r.ID[:], d.b[d.off:])
+	d.off += sha256.Size
+	s := d.uvarint()
+	if d.err == nil && (s == 0 || s > MaxChunkSize) {
+		d.err = errors.New("a chunk size out of range")
+	}
+	r.Size = int64(s)
+	return r
+}
+
+// covers checks that an entry's chunks add up to its file's size.
+func (d *cacheDecoder) covers(total, size int64) bool {
+	if d.err == nil && total != size {
 		d.err = errors.New("chunks that do not cover their file")
-		return nil, false
 	}
-	return refs, true
+	return d.err == nil
 }
 
 // fileRun is one large file of the snapshot being written: its stamp, the

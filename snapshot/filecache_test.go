@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -108,16 +110,33 @@ func TestFileCacheSkipsTheCutOfUnchangedFiles(t *testing.T) {
 	}
 }
 
+// cacheEntries reads the entries of the cache file at path: chunks by path.
+func cacheEntries(t *testing.T, path string) map[string][]ChunkRef {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	mustDo(t, err)
+	d := &cacheDecoder{b: b[:len(b)-32]}
+	mustDo(t, d.header())
+	out := map[string][]ChunkRef{}
+	for {
+		p := d.bytes()
+		if len(p) == 0 {
+			mustDo(t, d.err)
+			return out
+		}
+		st, _ := d.stamp()
+		refs, ok := d.chunks(st.Size)
+		if !ok {
+			t.Fatal(d.err)
+		}
+		out[string(p)] = refs
+	}
+}
+
 // cachedChunks counts the chunks of the entries of the cache at path.
 func cachedChunks(t *testing.T, path string) int {
-	t.Helper()
-	c, err := LoadFileCache(path)
-	mustDo(t, err)
 	n := 0
-	for _, off := range c.index {
-		d := &cacheDecoder{b: c.blob, off: off}
-		st, _ := d.stamp()
-		refs, _ := d.chunks(st.Size)
+	for _, refs := range cacheEntries(t, path) {
 		n += len(refs)
 	}
 	return n
@@ -265,13 +284,9 @@ func offsetOf(sizes []int, k int) int {
 // spans lie, with a valid checksum.
 func forgeCache(t *testing.T, path, file string, edit func([]ChunkRef)) []ChunkRef {
 	t.Helper()
-	c, err := LoadFileCache(path)
-	mustDo(t, err)
-	d := &cacheDecoder{b: c.blob, off: c.index[file]}
-	st, _ := d.stamp()
-	refs, ok := d.chunks(st.Size)
+	refs, ok := cacheEntries(t, path)[file]
 	if !ok {
-		t.Fatalf("%s not in the cache: %v", file, d.err)
+		t.Fatalf("%s not in the cache", file)
 	}
 	edit(refs)
 	fi, err := os.Stat(file)
@@ -336,5 +351,38 @@ func TestFileCacheLyingSpansFallBack(t *testing.T) {
 				t.Errorf("%d fallbacks, %d bytes from the cache; want %d, %d", got.CacheFallbacks, got.CachedBytes, fallbacks, cached)
 			}
 		})
+	}
+}
+
+// TestFileCacheMemory holds issue 17's bound for the file cache: loaded,
+// it costs at most 64 bytes per chunk it names (files of 1 MiB, the
+// smallest large ones, have the most files per chunk: here 2 each).
+func TestFileCacheMemory(t *testing.T) {
+	const files, per = 1 << 16, 2
+	path := filepath.Join(t.TempDir(), "big.cache")
+	w, err := newCacheWriter(path)
+	mustDo(t, err)
+	rng := seededBytes(9, files*per*32)
+	for i := range files {
+		refs := make([]ChunkRef, per)
+		for k := range refs {
+			copy(refs[k].ID[:], rng[(i*per+k)*32:])
+			refs[k].Size = LargeFileSize / per
+		}
+		p := filepath.Join("/srv/data/some/deeper/directory", strconv.Itoa(i)+".bin")
+		w.entry(p, fileStamp{Size: LargeFileSize, MTime: int64(i), CTime: int64(i), Ino: uint64(i)}, refs)
+	}
+	mustDo(t, w.commit(path))
+	before := heapInUse()
+	c, err := LoadFileCache(path)
+	mustDo(t, err)
+	used := float64(heapInUse()-before) / (files * per)
+	if c.Len() != files {
+		t.Fatalf("%d files loaded, want %d", c.Len(), files)
+	}
+	runtime.KeepAlive(c)
+	t.Logf("%.1f bytes per chunk", used)
+	if used > 64 {
+		t.Errorf("%.1f bytes per chunk, want at most 64", used)
 	}
 }
