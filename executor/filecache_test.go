@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -180,5 +183,42 @@ func forgeCacheID(t *testing.T, p, chunkList string) {
 	copy(b[len(b)-32:], sum[:])
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// failingManifest is a store where every manifest.json write fails.
+type failingManifest struct{ *countingStore }
+
+func (f failingManifest) Write(ctx context.Context, p string, r io.Reader, size int64) (int64, error) {
+	if path.Base(p) == snapshot.ManifestName {
+		return 0, errors.New("no space left on device (test)")
+	}
+	return f.countingStore.Write(ctx, p, r, size)
+}
+
+// TestFailedSnapshotSavesNoFileCache: a snapshot that fails after its
+// chunks are written leaves the file cache as it was (here: none), and no
+// temporary file.
+func TestFailedSnapshotSavesNoFileCache(t *testing.T) {
+	e := newEnv(t, oneTier)
+	addBigFile(t, e)
+	n := count(e)
+	e.stores["primary"] = failingManifest{n["primary"]}
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	ex := executor.New(e.stores, executor.Options{Now: func() time.Time { return t0 }, CacheDir: cacheDir})
+	rep := ex.Run(context.Background(), e.plan(t, t0))
+	if rep.OK() || len(rep.Results) != 1 || !strings.Contains(rep.Results[0].Error, "no space left") {
+		t.Fatalf("the snapshot did not fail at its manifest: %+v", rep.Results)
+	}
+	if left, _ := os.ReadDir(cacheDir); len(left) != 0 {
+		t.Errorf("the failed snapshot left %d files in the cache directory: %v", len(left), left)
+	}
+	e.stores["primary"] = n["primary"]
+	var log bytes.Buffer
+	if res, _ := snapshotWith(t, e, 0, cacheDir, &log); res.Cached != 0 {
+		t.Errorf("after the failure: %d bytes from the cache", res.Cached)
+	}
+	if caches, _ := filepath.Glob(filepath.Join(cacheDir, "files-*.cache")); len(caches) != 1 {
+		t.Errorf("after a successful snapshot: cache files %v, want one", caches)
 	}
 }
