@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -384,5 +385,24 @@ func TestFileCacheMemory(t *testing.T) {
 	t.Logf("%.1f bytes per chunk", used)
 	if used > 64 {
 		t.Errorf("%.1f bytes per chunk, want at most 64", used)
+	}
+}
+
+// Hook output (an extra directory, made anew for every snapshot) and small
+// files have no entries: only the large files of the sources do.
+func TestFileCacheLeavesOutHookOutputAndSmallFiles(t *testing.T) {
+	src, hook := filepath.Join(t.TempDir(), "src"), t.TempDir()
+	writeFile(t, filepath.Join(src, "big.bin"), seededBytes(1, 2<<20), 0o644)
+	writeFile(t, filepath.Join(src, "almost.bin"), seededBytes(2, LargeFileSize-1), 0o644)
+	writeFile(t, filepath.Join(hook, "dump.sql"), seededBytes(3, 2<<20), 0o644)
+	path := filepath.Join(t.TempDir(), "app.cache")
+	c, _ := LoadFileCache(path)
+	s := Source{Paths: []string{src}, Extra: []ExtraDir{{Prefix: "hooks/dump", Dir: hook}}}
+	_, err := WriteChunks(context.Background(), s, ChunkOptions{Cache: c}, memStore())
+	mustDo(t, err)
+	mustDo(t, c.Save())
+	got := cacheEntries(t, path)
+	if _, ok := got[filepath.Join(src, "big.bin")]; !ok || len(got) != 1 {
+		t.Errorf("cache entries %v, want big.bin's alone", slices.Collect(maps.Keys(got)))
 	}
 }
