@@ -29,8 +29,9 @@ const (
 	FaultAfterLease         = "after-lease"          // the leases are taken, no action has started
 	FaultDuringMove         = "during-move"          // a move re-homed one snapshot directory (or one object of it), not the rest
 	FaultBeforeGCDelete     = "before-gc-delete"     // gc is about to delete one unreferenced chunk
+	FaultDuringStandby      = "during-standby"       // a standby refresh restored and verified the new tree beside the old one, not yet swapped
 )
 
 // FaultSteps lists every step boundary, for tests and documentation.
 var FaultSteps = []string{FaultAfterChunk, FaultBeforeManifest, FaultAfterManifest,
-	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease, FaultDuringMove, FaultBeforeGCDelete}
+	FaultBeforePurge, FaultBeforeVerifyRecord, FaultAfterLease, FaultDuringMove, FaultBeforeGCDelete, FaultDuringStandby}

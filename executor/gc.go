@@ -64,6 +64,9 @@ type GCResult struct {
 	DeletedBytes int64    `json:"deleted_bytes"`
 	DryRun       bool     `json:"dry_run,omitempty"`
 	WouldDelete  []string `json:"would_delete,omitempty"`
+	// Temporary counts the leftovers of interrupted uploads deleted (a dry
+	// run: that would be), older than the cutoff like the chunks.
+	Temporary int `json:"temporary_deleted,omitempty"`
 	// StoredBytes is the size of the chunk store after the gc,
 	// LogicalBytes the sum of the stream sizes of every chunks.txt, and
 	// DedupRatio LogicalBytes / StoredBytes (0 when nothing is stored).
@@ -85,6 +88,16 @@ type gcListing struct {
 	chunks []chunkObject // sorted by ID
 	lists  []string      // paths of every chunks.txt
 	leases []string      // paths of the lease objects
+	temps  []tempObject  // temporary objects under the chunk store
+}
+
+// tempObject is what an interrupted chunk upload left: a temporary name
+// under the chunk store. Nothing references it; an apply still writing it
+// holds a lease younger than it, so gc deletes it on the chunks' cutoff.
+type tempObject struct {
+	path  string
+	size  int64
+	mtime int64 // unix nanoseconds
 }
 
 // gcError is a gc that deleted nothing, and why; it is not retried.
@@ -117,10 +130,15 @@ func (e *Executor) gc(ctx context.Context, res *Result) error {
 		return gcError(dest, "%v", err)
 	}
 	doomed := r.selectDoomed(l.chunks, referenced)
+	temps := r.selectTemps(l.temps)
 	if r.DryRun {
 		r.dryRun(l.chunks, doomed)
+		r.Temporary = len(temps)
 	} else {
 		err = e.deleteChunks(ctx, st, l.chunks, doomed, r, a.GC)
+		if err == nil {
+			err = deleteTemps(ctx, st, temps, r)
+		}
 	}
 	r.finish(l.chunks, res)
 	return err
@@ -141,6 +159,8 @@ func listForGC(ctx context.Context, st providers.Store) (*gcListing, error) {
 		case strings.HasPrefix(e.Path, snapshot.ChunkDir+"/"):
 			if id, ok := chunkIDOf(e.Path); ok {
 				l.chunks = append(l.chunks, chunkObject{id: id, size: e.Size, mtime: e.ModTime.UnixNano()})
+			} else if isTemporary(e.Path) {
+				l.temps = append(l.temps, tempObject{path: e.Path, size: e.Size, mtime: e.ModTime.UnixNano()})
 			}
 		}
 		return nil
@@ -153,9 +173,15 @@ func listForGC(ctx context.Context, st providers.Store) (*gcListing, error) {
 	return l, nil
 }
 
+// isTemporary says whether p is a temporary object (strata's marker, or
+// rclone's ".partial" of an interrupted copy).
+func isTemporary(p string) bool {
+	return strings.Contains(path.Base(p), snapshot.TempMarker) || strings.HasSuffix(p, ".partial")
+}
+
 // chunkIDOf parses ".strata/chunks/<2 hex>/<sha256>.zst"; anything else
 // under the chunk store (a temporary object) is not a chunk, and gc leaves
-// it alone.
+// it alone (temporary objects older than the cutoff aside: see tempObject).
 func chunkIDOf(p string) (snapshot.ChunkID, bool) {
 	rest := strings.TrimPrefix(p, snapshot.ChunkDir+"/")
 	name, ok := strings.CutSuffix(rest, ".zst")
@@ -269,6 +295,31 @@ func (r *GCResult) selectDoomed(chunks []chunkObject, referenced []bool) []int {
 	return doomed
 }
 
+// selectTemps returns the temporary objects older than the cutoff.
+func (r *GCResult) selectTemps(temps []tempObject) []tempObject {
+	cut := r.Cutoff.UnixNano()
+	var old []tempObject
+	for _, t := range temps {
+		if t.mtime < cut {
+			old = append(old, t)
+		}
+	}
+	return old
+}
+
+// deleteTemps deletes the leftovers of interrupted uploads, after the
+// chunks (whose deletion re-checked the leases). They do not count in the
+// store's totals.
+func deleteTemps(ctx context.Context, st providers.Store, temps []tempObject, r *GCResult) error {
+	for _, t := range temps {
+		if err := st.Delete(ctx, t.path); err != nil {
+			return fmt.Errorf("gc at %q deleted %d leftover temporary objects, then: %w", st.Name(), r.Temporary, err)
+		}
+		r.Temporary++
+	}
+	return nil
+}
+
 // deleteChunks deletes the doomed chunks, after checking once more that
 // this apply still holds its lease and no older live lease appeared (the
 // cutoff only ever moves earlier). fault(FaultBeforeGCDelete) comes before
@@ -364,6 +415,9 @@ func (r *GCResult) String() string {
 			count(r.KeptYoung, "unreferenced chunk"), r.Cutoff.UTC().Format(time.RFC3339))
 	}
 	s += fmt.Sprintf("; %s referenced by %s", count(r.Referenced, "chunk"), fmt.Sprintf("%d %s", r.ChunkLists, snapshot.ChunkListName))
+	if r.Temporary > 0 {
+		s += fmt.Sprintf("; %s %s", verb, count(r.Temporary, "leftover temporary object"))
+	}
 	if r.Missing > 0 {
 		s += fmt.Sprintf("; %s to chunks that are missing (run strata verify)", count(r.Missing, "reference"))
 	}

@@ -165,6 +165,13 @@ func testGC(t *testing.T, st providers.Store) {
 		keep[id] = true
 	}
 	old := putUnreferenced(t, st, "app/2026/11/10/020000Z", 20)
+	// What an interrupted upload left under the chunk store.
+	tempName := func(c byte) string {
+		h := strings.Repeat(string(c), 64)
+		return snapshot.ChunkDir + "/" + h[:2] + "/" + h + ".zst" + snapshot.TempMarker + "0123456789abcdef"
+	}
+	oldTemp := tempName('a')
+	providertest.Write(t, st, oldTemp, []byte("half a chunk"))
 	before := providertest.List(t, st)
 
 	if r := runGC(t, st, 0, false); r.Status != executor.Failed || !strings.Contains(r.Error, "holds no live lease") {
@@ -182,6 +189,8 @@ func testGC(t *testing.T, st providers.Store) {
 	// snapshot may be about to reference them).
 	writeLease(t, st, "0000000000000001", boundary)
 	young := putUnreferenced(t, st, "app/2026/11/11/020000Z", 30)
+	youngTemp := tempName('b') // perhaps still being written by that host
+	providertest.Write(t, st, youngTemp, []byte("half a chunk"))
 	before = providertest.List(t, st)
 
 	r := runGC(t, st, time.Hour, false)
@@ -233,6 +242,13 @@ func testGC(t *testing.T, st providers.Store) {
 	}
 	if deleted == 0 || r.GC.Deleted != deleted || r.Bytes != r.GC.DeletedBytes || r.Bytes <= 0 {
 		t.Errorf("deleted %d chunks; the result says %+v (bytes %d)", deleted, r.GC, r.Bytes)
+	}
+	objects := providertest.List(t, st)
+	if _, ok := objects[oldTemp]; ok || r.GC.Temporary != 1 {
+		t.Errorf("a leftover temporary object older than the cutoff: want deleted and counted; present %v, counted %d", ok, r.GC.Temporary)
+	}
+	if _, ok := objects[youngTemp]; !ok {
+		t.Errorf("a temporary object younger than the oldest live lease was deleted")
 	}
 	if r.GC.ChunkLists != 6 || r.GC.LogicalBytes <= 0 || r.GC.DedupRatio <= 0 || r.GC.StoredBytes <= 0 {
 		t.Errorf("totals: %+v", r.GC)

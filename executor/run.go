@@ -340,6 +340,8 @@ func (e *Executor) dispatch(ctx context.Context, res *Result) error {
 		return e.move(ctx, res)
 	case planner.GC:
 		return e.gc(ctx, res)
+	case planner.Standby:
+		return e.standby(ctx, res)
 	}
 	return fmt.Errorf("unknown action %v", res.Action.Kind)
 }

@@ -167,15 +167,25 @@ func runHooks(ctx context.Context, app string, hooks []planner.Hook, id snapshot
 }
 
 func runHook(ctx context.Context, app string, h planner.Hook, id snapshot.ID, dir string) error {
-	timeout := h.Timeout
+	env := []string{"STRATA_APP=" + app, "STRATA_SNAPSHOT_ID=" + id.String(), "STRATA_STAGING_DIR=" + dir}
+	if err := runBounded(ctx, h.Command, h.Timeout, dir, env); err != nil {
+		return fmt.Errorf("hook %q of %s failed: %w", h.Name, app, err)
+	}
+	return nil
+}
+
+// runBounded runs argv in dir with env added to strata's, bounded by
+// timeout (0: DefaultHookTimeout) and by ctx, with no stdin; its error
+// ends with the last 2 KiB of what the command printed.
+func runBounded(ctx context.Context, argv []string, timeout time.Duration, dir string, env []string) error {
 	if timeout <= 0 {
 		timeout = DefaultHookTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, h.Command[0], h.Command[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "STRATA_APP="+app, "STRATA_SNAPSHOT_ID="+id.String(), "STRATA_STAGING_DIR="+dir)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = nil
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -188,7 +198,7 @@ func runHook(ctx context.Context, app string, h planner.Hook, id snapshot.ID, di
 		if msg != "" {
 			msg = ": " + msg
 		}
-		return fmt.Errorf("hook %q of %s failed: %v%s", h.Name, app, err, msg)
+		return fmt.Errorf("%v%s", err, msg)
 	}
 	return nil
 }

@@ -59,8 +59,12 @@ func (t *Tracker) staleEvents(stale []Stale, base Event) []Event {
 		if t.stale[s.key()] {
 			continue
 		}
+		newest := "none yet"
+		if !s.Newest.IsZero() {
+			newest = s.Newest.UTC().Format(time.RFC3339)
+		}
 		ev := with(base, spec.EventStale, fmt.Sprintf("%s at tier %s is stale: newest snapshot %s, a newer one was due at %s",
-			s.App, s.Tier, s.Newest.UTC().Format(time.RFC3339), s.Due.UTC().Format(time.RFC3339)))
+			s.App, s.Tier, newest, s.Due.UTC().Format(time.RFC3339)))
 		ev.App, ev.Tier, ev.Newest = s.App, s.Tier, &s.Newest
 		evs = append(evs, ev)
 	}

@@ -143,6 +143,7 @@ func (ap *appPlan) run() {
 			ap.cleanups(tp, lp)
 		}
 	}
+	ap.planStandbys()
 }
 
 // origin is the application's origin tier, where snapshots are made.

@@ -131,6 +131,8 @@ type Inventory struct {
 	// strata no longer reads: reported, never restored, transferred,
 	// purged or cleaned up.
 	Format1 []Format1Dir
+	// Standbys are what the standby paths hold, by path (see AddStandbys).
+	Standbys map[string]StandbyState
 	// Fingerprint summarises the listings (sans leases) so a saved plan can
 	// tell whether the stored state changed since it was made.
 	Fingerprint string

@@ -20,6 +20,7 @@ const (
 	Cleanup                        // delete an incomplete snapshot or temp files
 	Move                           // re-home snapshots under an application's new path (moved block)
 	GC                             // delete the chunks nothing references at a destination
+	Standby                        // restore the newest healthy snapshot of a tier at a standby path
 )
 
 // kindRank is the position of a kind in a plan's order: moves first, since
@@ -34,6 +35,7 @@ func kindRank(k ActionKind) int {
 var kindNames = map[ActionKind]string{
 	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
 	Verify: "verify", Purge: "purge", Cleanup: "cleanup", Move: "move", GC: "gc",
+	Standby: "standby",
 }
 
 func (k ActionKind) String() string {
@@ -81,6 +83,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	cleanup   the location        nil                 ID of the incomplete dir, or ""
 //	move      the location        nil                 "" (Moves lists the snapshot directories)
 //	gc        {"", destination}   nil                 "" (GC holds its parameters)
+//	standby   the copy it reads   nil                 ID, or "" when it follows a transfer or repair (Standby holds the rest)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`
@@ -104,6 +107,9 @@ type Action struct {
 	Input *SnapshotInput `json:"input,omitempty"`
 	// GC is what a gc action deletes and when (gc only).
 	GC *GCParams `json:"gc,omitempty"`
+	// Standby is where a standby action restores and what it runs then
+	// (standby only).
+	Standby *StandbyParams `json:"standby,omitempty"`
 	// Parents are snapshot directories at Location (relative to its
 	// destination root) of complete, healthy copies of the same
 	// application, newest first: the chunks their chunks.txt name are at
@@ -128,6 +134,9 @@ type Action struct {
 	Bytes     int64     `json:"bytes,omitempty"`
 	Reason    string    `json:"reason"`
 	DependsOn []string  `json:"depends_on,omitempty"`
+	// Owner is the node that runs the action (see Owner); "" when no
+	// `node` decides it: any node that plans it.
+	Owner string `json:"owner,omitempty"`
 }
 
 // DirMove is one snapshot directory a move re-homes within one destination.
@@ -178,6 +187,14 @@ type Plan struct {
 	// NextWakeup is when a later plan would next have something to do that
 	// this one has not; nil when nothing ever falls due by itself.
 	NextWakeup *Wakeup `json:"next_wakeup,omitempty"`
+	// Node is the node the plan was made for (Options.Node), set when the
+	// configuration names nodes; Actions are the actions it owns.
+	Node string `json:"node,omitempty"`
+	// Elsewhere are the actions other nodes own: shown, never run here.
+	Elsewhere []Action `json:"owned_elsewhere,omitempty"`
+	// Waiting are actions this node owns that depend on one of Elsewhere:
+	// not run, planned again once the other node has run (see FleetPoll).
+	Waiting []Action `json:"waiting,omitempty"`
 }
 
 // Summary counts actions by kind.
@@ -194,4 +211,8 @@ type Options struct {
 	// min_free (see preflight.go). The caller measures it; the planner does
 	// no I/O.
 	SourceBytes map[string]int64
+	// Node is the node the plan is for (`--node`, by default the host
+	// name): the plan runs only the actions it owns (see Owner). "" plans
+	// as every node at once.
+	Node string
 }

@@ -30,6 +30,8 @@ type builder struct {
 	missing    []MissingCopy
 	conflicts  []*MoveConflictError
 	wakeup     *Wakeup
+	// elsewhere and waiting are the actions splitOwned takes out.
+	elsewhere, waiting []ordered
 }
 
 // ordered is an action with its sort position: application, tier in chain
@@ -121,24 +123,37 @@ func orphanPrefix(o Orphan) string {
 
 // finish sorts the actions and assembles the plan and its error.
 func (b *builder) finish() (*Plan, error) {
-	slices.SortFunc(b.actions, func(x, y ordered) int {
-		return cmp.Or(cmp.Compare(gcLast(x.Kind), gcLast(y.Kind)), cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)),
-			cmp.Compare(x.dest, y.dest), cmp.Compare(x.sec, y.sec), cmp.Compare(x.Key, y.Key))
-	})
 	p := &Plan{
 		FormatVersion: PlanFormatVersion,
 		Now:           b.now,
 		Fingerprint:   b.inv.Fingerprint, ConfigFingerprint: b.cfg.Fingerprint,
-		Actions: make([]Action, len(b.actions)),
+		Actions: inOrder(b.actions),
 		Orphans: slices.Clone(b.inv.Orphans),
+		Node:    b.planNode(), Elsewhere: inOrder(b.elsewhere), Waiting: inOrder(b.waiting),
 	}
-	for i := range b.actions {
-		p.Actions[i] = b.actions[i].Action
+	if len(p.Elsewhere) == 0 {
+		p.Elsewhere = nil
+	}
+	if len(p.Waiting) == 0 {
+		p.Waiting = nil
 	}
 	p.Warnings = dedupe(b.warnings)
 	p.Summary = summarize(p.Actions)
 	p.NextWakeup = b.wakeup
 	return p, b.err()
+}
+
+// inOrder sorts os in plan order and returns their actions.
+func inOrder(os []ordered) []Action {
+	slices.SortFunc(os, func(x, y ordered) int {
+		return cmp.Or(cmp.Compare(gcLast(x.Kind), gcLast(y.Kind)), cmp.Compare(x.App, y.App), cmp.Compare(x.tier, y.tier), cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)),
+			cmp.Compare(x.dest, y.dest), cmp.Compare(x.sec, y.sec), cmp.Compare(x.Key, y.Key))
+	})
+	out := make([]Action, len(os))
+	for i := range os {
+		out[i] = os[i].Action
+	}
+	return out
 }
 
 func (b *builder) err() error {
@@ -164,8 +179,8 @@ func (b *builder) err() error {
 
 func summarize(actions []Action) Summary {
 	s := Summary{}
-	for k := Snapshot; k <= GC; k++ {
-		s[k.String()] = 0
+	for _, name := range kindNames {
+		s[name] = 0
 	}
 	for _, a := range actions {
 		s[a.Kind.String()]++

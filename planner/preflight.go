@@ -82,9 +82,11 @@ func recordFree(inv *Inventory, l *Listing) {
 	inv.Free[l.Destination] = l.Free
 }
 
-// finishChecked runs the preflight, plans the gc actions after what it
-// kept, then finishes the plan; the preflight's error joins the plan's own.
+// finishChecked keeps the actions the plan's node owns, runs the preflight,
+// plans the gc actions after what it kept, then finishes the plan; the
+// preflight's error joins the plan's own.
 func (b *builder) finishChecked() (*Plan, error) {
+	b.splitOwned()
 	ferr := b.preflight()
 	b.planGCs()
 	p, err := b.finish()

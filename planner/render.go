@@ -29,10 +29,11 @@ const (
 var kindStyle = map[ActionKind]struct{ sym, color string }{
 	Snapshot: {"+", ansiGreen}, Transfer: {">", ansiCyan}, Repair: {"~", ansiYellow},
 	Verify: {"?", ansiBlue}, Purge: {"-", ansiRed}, Cleanup: {"x", ansiPurple}, Move: {"~", ansiYellow}, GC: {"-", ansiRed},
+	Standby: {"~", ansiCyan},
 }
 
 // withReason are the kinds whose reason the human form shows.
-var withReason = map[ActionKind]bool{Snapshot: true, Repair: true, Purge: true, Cleanup: true, Move: true}
+var withReason = map[ActionKind]bool{Snapshot: true, Repair: true, Purge: true, Cleanup: true, Move: true, Standby: true}
 
 // RenderJSON writes the human form of a plan, rendered from its JSON form so
 // the two never disagree.
@@ -43,8 +44,12 @@ func RenderJSON(w io.Writer, planJSON []byte, opts RenderOptions) error {
 	}
 	r := &renderer{color: opts.Color}
 	r.actions(p.Actions)
+	r.others(p)
 	r.warnings(p.Warnings)
 	summary := SummaryLine(p.Summary)
+	if s := nodeSummary(p); s != "" {
+		summary = s
+	}
 	if len(p.Actions) == 0 && len(p.Warnings) > 0 {
 		summary = "No changes can be planned now; see the warnings above."
 	}
@@ -121,6 +126,8 @@ func describe(a Action) string {
 		return fmt.Sprintf("at %s: %s -> %s, %d %s", a.Location, a.SourceAppPath, a.AppPath, len(a.Moves), plural(len(a.Moves), "snapshot", "snapshots"))
 	case GC:
 		return "(" + a.Reason + ")"
+	case Standby:
+		return describeStandby(a)
 	case Cleanup:
 		if len(a.Paths) > 0 {
 			return fmt.Sprintf("%s  at %s  (%d temporary objects)", id, a.Location, len(a.Paths))
@@ -141,10 +148,11 @@ func (r *renderer) warnings(ws []string) {
 
 // summaryOrder and summaryPlural fix the summary line's wording.
 var (
-	summaryOrder  = []ActionKind{Move, Snapshot, Transfer, Purge, Verify, Repair, Cleanup, GC}
+	summaryOrder  = []ActionKind{Move, Snapshot, Transfer, Purge, Verify, Repair, Cleanup, GC, Standby}
 	summaryPlural = map[ActionKind]string{
 		Snapshot: "snapshots", Transfer: "transfers", Purge: "purges",
 		Verify: "verifies", Repair: "repairs", Cleanup: "cleanups", Move: "moves", GC: "gc",
+		Standby: "standbys",
 	}
 )
 

@@ -104,9 +104,12 @@ func primeHashes(f fs.Fs) {
 // own connection string.
 func secretsOf(c Config) *redactor {
 	red := newRedactor()
-	for _, v := range c.Options {
+	for k, v := range c.Options {
 		if v == "true" || v == "false" {
 			continue // a flag, not a secret
+		}
+		if printableOption(k) && !c.SensitiveOptions[k] {
+			continue // where the store is: a message needs it
 		}
 		red.add(v)
 		red.add(obscured(v))
@@ -139,11 +142,24 @@ func sensitiveParams(remote string) []string {
 		if v == "true" || v == "false" {
 			continue
 		}
-		if secretKey.MatchString(k) || isSensitive(info, k) {
+		if secretKey.MatchString(k) || (isSensitive(info, k) && !printableOption(k)) {
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// printableOption says whether an option only says where a store is. rclone
+// marks sftp's host and user sensitive (for `rclone config redacted`), but an
+// error such as "dial tcp ***:22: connection refused" helps nobody, and
+// redacting "127.0.0.1" everywhere would hide it in every later log line.
+// A value of these options from env() or a file stays redacted.
+func printableOption(key string) bool {
+	switch strings.ToLower(key) {
+	case "host", "port", "user":
+		return true
+	}
+	return false
 }
 
 func isSensitive(info *fs.RegInfo, key string) bool {

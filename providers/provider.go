@@ -132,4 +132,9 @@ type Config struct {
 	// shared by its concurrent writes; a server-side copy moves no data
 	// through strata and is not limited.
 	BwLimit rfs.BwTimetable
+	// SensitiveOptions names the Options whose values came from env() or a
+	// file. Every option value is kept out of messages, except the few that
+	// only say where the store is (host, port, user: see printableOption)
+	// when they are not named here.
+	SensitiveOptions map[string]bool
 }

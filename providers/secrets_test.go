@@ -166,3 +166,43 @@ func TestStoreErrorsClassified(t *testing.T) {
 		t.Fatalf("missing object: %v", err)
 	}
 }
+
+// Where a store is (host, port, user) stays in its errors: "dial tcp
+// ***:22" helps nobody. Its password does not, nor a host from env().
+func TestErrorsNameTheHost(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now: the dial is refused
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const pass = "pa55-w0rd-never-shown"
+	_, err = providers.Open(ctx, providers.Config{
+		Name:                "there",
+		Remote:              fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=backupuser:/d", port),
+		Options:             map[string]string{"pass": pass},
+		InsecureSkipHostKey: true,
+	})
+	if err == nil {
+		t.Fatal("Open of a closed port succeeded")
+	}
+	msg := err.Error()
+	checkNoSecret(t, "error", msg, pass)
+	if !strings.Contains(msg, fmt.Sprintf("127.0.0.1:%d", port)) {
+		t.Errorf("the error hides where the store is: %s", msg)
+	}
+
+	_, err = providers.Open(ctx, providers.Config{
+		Name:                "hidden",
+		Remote:              ":sftp:/d",
+		Options:             map[string]string{"host": "127.0.0.2", "port": fmt.Sprint(port), "user": "someone"},
+		SensitiveOptions:    map[string]bool{"host": true},
+		InsecureSkipHostKey: true,
+	})
+	if err == nil {
+		t.Fatal("Open of a closed port succeeded")
+	}
+	checkNoSecret(t, "error", err.Error(), "127.0.0.2")
+}

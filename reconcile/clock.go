@@ -65,7 +65,7 @@ func Stale(cfg *spec.Config, inv *planner.Inventory, now time.Time) []notify.Sta
 			}
 		}
 	}
-	return out
+	return append(out, staleStandbys(cfg, inv, now)...)
 }
 
 func staleAt(app *spec.Application, t *spec.Tier, inv *planner.Inventory, now time.Time) (notify.Stale, bool) {

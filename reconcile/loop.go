@@ -57,6 +57,9 @@ type Options struct {
 	Parallel int
 	// Version is recorded in manifests.
 	Version string
+	// Node is the node the loop plans as (`watch --node`): it runs only
+	// the actions that node owns (planner.Options.Node).
+	Node string
 	// Now is the time plans and snapshots are made at (default time.Now).
 	Now func() time.Time
 	Log Logger
@@ -227,7 +230,9 @@ func (l *Loop) list(ctx context.Context, p *pass) Result {
 
 // planStep makes the plan, as `strata apply` does with no flags.
 func (l *Loop) planStep(ctx context.Context, p *pass) Result {
-	plan, err := Plan(ctx, p.survey, l.o.Now(), p.planOptions())
+	opts := p.planOptions()
+	opts.Node = l.o.Node
+	plan, err := Plan(ctx, p.survey, l.o.Now(), opts)
 	if plan == nil {
 		return failedStep("plan", err, ctx.Err() != nil)
 	}

@@ -25,7 +25,9 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	ok := len(p.failures) == 0
 	l.metrics.observeRun(p.report, ok, p.end.Sub(p.start), p.end, l.commit)
 	apps := []AppStatus{}
+	var standbys []StandbyStatus
 	if s := p.survey; s != nil {
+		standbys = Standbys(l.cfg, s.Inventory, p.end)
 		rows := Locations(s.Inventory, l.cfg.Applications)
 		l.metrics.observeStored(rows)
 		p.stale = Stale(l.cfg, s.Inventory, p.end)
@@ -38,6 +40,7 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)
 	l.status.update(func() {
 		l.status.LastApply, l.status.Apps, l.status.NextWake = last, apps, l.wake
+		l.status.Standbys = standbys
 		l.status.Reconciles++
 		if ok {
 			l.status.LastSuccess = timePtr(p.end)
@@ -71,7 +74,7 @@ func (l *Loop) wakeAfter(s *Survey, end time.Time) Wake {
 	if s == nil {
 		return Wake{At: end, Reason: "retry: the reconcile could not list the destinations"}
 	}
-	p, _ := planner.BuildPlan(l.cfg, s.Inventory, end, planner.Options{})
+	p, _ := planner.BuildPlan(l.cfg, s.Inventory, end, planner.Options{Node: l.o.Node})
 	switch {
 	case p == nil:
 		return Wake{At: end, Reason: "retry: the plan failed"}

@@ -30,6 +30,8 @@ type Status struct {
 	Pull        *PullStatus  `json:"pull,omitempty"`
 	// Now is the pass in progress, nil while the loop sleeps.
 	Now *NowStatus `json:"now"`
+	// Standbys are what the standby blocks hold (absent without any).
+	Standbys []StandbyStatus `json:"standbys,omitempty"`
 	// Requests are the latest requests (Loop.Request), oldest first.
 	Requests []*RequestStatus `json:"requests,omitempty"`
 	subs     map[chan struct{}]struct{}

@@ -39,6 +39,7 @@ func List(ctx context.Context, cfg *spec.Config) (*Survey, error) {
 func (s *Survey) Relist(ctx context.Context) {
 	s.Listings = executor.Gather(ctx, s.Stores)
 	s.Inventory = planner.BuildInventory(s.Config, s.Listings)
+	s.addStandbys()
 }
 
 // ErrChanged is what Apply returns when the stored backups changed between
@@ -57,6 +58,7 @@ var ErrChanged = errors.New("the stored backups changed between the plan and the
 func (s *Survey) Recheck(ctx context.Context, p *planner.Plan) error {
 	s.Listings = executor.Regather(ctx, s.Stores, s.Listings)
 	s.Inventory = planner.BuildInventory(s.Config, s.Listings)
+	s.addStandbys()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -72,7 +74,7 @@ func (s *Survey) Recheck(ctx context.Context, p *planner.Plan) error {
 // wraps the *planner.MassPurgeError; any other error comes with the plan
 // (DESIGN §3).
 func Plan(ctx context.Context, s *Survey, now time.Time, opts planner.Options) (*planner.Plan, error) {
-	opts.SourceBytes = sourceSizes(ctx, s)
+	opts.SourceBytes = sourceSizes(ctx, s, opts.Node)
 	p, err := planner.BuildPlan(s.Config, s.Inventory, now, opts)
 	var mass *planner.MassPurgeError
 	if errors.As(err, &mass) {

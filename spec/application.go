@@ -13,6 +13,7 @@ var applicationSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "server"}, {Name: "vm"}, {Name: "relpath"}, {Name: "labels"},
 		{Name: "schedule"}, {Name: "timezone"}, {Name: "window"}, {Name: "tiers"},
+		{Name: "node"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "source"},
@@ -62,6 +63,7 @@ func (l *loader) decodeApplicationBlock(b *hcl.Block) *Application {
 	a.Schedule = l.decodeSchedule(attrs["schedule"], attrs["timezone"])
 	a.Window = l.decodeWindow(attrs["window"], a.Schedule)
 	a.Tiers = l.appTiers(a, attrs["tiers"], b)
+	a.Node = l.decodeNode(attrs["node"])
 	sourceOK := l.decodeSource(a, l.singleBlock(content, "source"))
 	hooksOK := l.decodeHooks(a, content.Blocks.OfType("hook"))
 	if sourceOK && hooksOK && len(a.Source.Paths) == 0 && len(a.Hooks) == 0 {

@@ -31,6 +31,8 @@ type Config struct {
 	// declaration order.
 	Moved   []*Moved
 	Removed []*Removed
+	// Standbys are the `standby` blocks in declaration order.
+	Standbys []*Standby
 	// Fingerprint identifies the files and variable values the configuration
 	// was loaded from: a saved plan is refused when it changed.
 	Fingerprint string
@@ -135,6 +137,9 @@ type Tier struct {
 	DeclRange hcl.Range
 	// PathRange is the range of the `path` attribute (or the block when absent).
 	PathRange hcl.Range
+	// Node is the host that runs the transfers into this tier (a pull
+	// backup server); "" means the host that sends (DESIGN.md §8).
+	Node string
 }
 
 // Keep is a retention policy; restic's semantics: the union of the rules.
@@ -173,6 +178,9 @@ type Application struct {
 	// tier, relative to each destination root, slash-separated, no leading
 	// or trailing slash.
 	Paths map[string]string
+	// Node is the host that makes its snapshots and runs its hooks; ""
+	// means any host that plans it (DESIGN.md §8).
+	Node string
 	// Previous are the names and paths its snapshots had before, from the
 	// moved blocks that end at it, the most recent first.
 	Previous  []Previous

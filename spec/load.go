@@ -49,6 +49,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "application", LabelNames: []string{"name"}},
 		{Type: "notify", LabelNames: []string{"name"}},
 		{Type: "moved"}, {Type: "removed"},
+		{Type: "standby", LabelNames: []string{"name"}},
 	},
 }
 
@@ -153,8 +154,10 @@ func (l *loader) load(bs blocks) {
 	l.decodeApplications(declare(bs["application"], "application", fileName, &l.diags))
 	l.decodeNotifications(declare(bs["notify"], "notify", identName, &l.diags))
 	l.decodeMoves(bs["moved"], bs["removed"])
+	l.decodeStandbys(declare(bs["standby"], "standby", identName, &l.diags))
 	l.checkPathCollisions()
 	l.warnIneffective()
+	l.warnNodeless()
 }
 
 // declare returns the blocks of one kind whose names are valid and not

@@ -11,6 +11,7 @@ var tierSchema = &hcl.BodySchema{
 		{Name: "from"},
 		{Name: "destinations", Required: true},
 		{Name: "path"},
+		{Name: "node"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "keep"}, {Type: "verify"}},
 }
@@ -76,6 +77,7 @@ func (l *loader) decodeTierBlock(b *hcl.Block) *Tier {
 		src.path, t.PathRange = attr, attr.Range
 		src.pathOK = l.checkRefs(attr.Expr, true)
 	}
+	t.Node = l.decodeNode(content.Attributes["node"])
 	l.decodeKeep(t, b, l.singleBlock(content, "keep"))
 	if vb := l.singleBlock(content, "verify"); vb != nil {
 		t.Verify = l.decodeVerifyBlock(vb)

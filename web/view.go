@@ -26,6 +26,8 @@ type page struct {
 	At        time.Time
 	// App is the application of the detail page ("" on the main page).
 	App *appView
+	// Standbys are what the standby blocks hold.
+	Standbys []reconcile.StandbyStatus
 }
 
 // column is one tier × destination of the matrix.
@@ -72,6 +74,7 @@ type appView struct {
 func newPage(st *reconcile.Status, now time.Time) *page {
 	p := &page{Config: st.Config, NextWake: st.NextWake, LastPlan: st.LastPlan, LastApply: st.LastApply, At: now}
 	p.Config.Applications = slices.Clone(st.Config.Applications)
+	p.Standbys = slices.Clone(st.Standbys)
 	if !st.NextWake.At.IsZero() {
 		p.WakeIn = humanDuration(st.NextWake.At.Sub(now))
 	}

@@ -107,7 +107,7 @@ func (g *globals) applyConfig(ctx context.Context, cfg *spec.Config, n *notifier
 	var p *planner.Plan
 	now := g.clock // a fresh plan's snapshots are named when they are made
 	if len(args) == 1 {
-		p, err = g.savedPlan(s, args[0])
+		p, err = g.savedPlan(s, args[0], o.node)
 		if p != nil {
 			now = func() time.Time { return p.Now }
 		}
@@ -123,6 +123,7 @@ func (g *globals) applyConfig(ctx context.Context, cfg *spec.Config, n *notifier
 		return run
 	}
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
+	g.noteElsewhere(p)
 	if len(p.Actions) == 0 {
 		return run
 	}
@@ -168,7 +169,7 @@ func (g *globals) printNothingToDo(refused bool) {
 }
 
 // savedPlan reads a plan file and refuses it if the inventory changed.
-func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
+func (g *globals) savedPlan(s *survey, file, nodeFlag string) (*planner.Plan, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -180,6 +181,9 @@ func (g *globals) savedPlan(s *survey, file string) (*planner.Plan, error) {
 	if p.ConfigFingerprint != s.Config.Fingerprint {
 		return nil, fmt.Errorf("the configuration changed since %s was made (its files or variable values differ); "+
 			"run 'strata plan' again (nothing was changed)", file)
+	}
+	if err := checkPlanNode(p, nodeFlag, file); err != nil {
+		return nil, err
 	}
 	if !g.now.IsZero() && !g.now.Equal(p.Now) {
 		return nil, fmt.Errorf("%s was planned for %s, not --now %s: a saved plan is applied at its own time; "+

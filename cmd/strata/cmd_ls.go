@@ -37,7 +37,7 @@ are listed too. It changes nothing.`,
 				return err
 			}
 			g.addLogical(cmd.Context(), s, rows)
-			g.printLs(rows, s.Inventory)
+			g.printLs(rows, s.Inventory, g.lsStandbys(s, args))
 			return g.failedListings(s.Inventory)
 		},
 	}
@@ -95,9 +95,13 @@ func (g *globals) addLogical(ctx context.Context, s *survey, rows []reconcile.Lo
 	wg.Wait()
 }
 
-func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
+func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory, standbys []reconcile.StandbyStatus) {
 	if g.json {
-		writeJSON(g.stdout, map[string]any{"locations": rows, "orphans": inv.Orphans})
+		out := map[string]any{"locations": rows, "orphans": inv.Orphans}
+		if len(standbys) > 0 {
+			out["standbys"] = standbys
+		}
+		writeJSON(g.stdout, out)
 		return
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
@@ -120,6 +124,7 @@ func (g *globals) printLs(rows []reconcile.Location, inv *planner.Inventory) {
 	for _, o := range inv.Orphans {
 		fmt.Fprintf(g.stdout, "orphaned: %s at %s (no application claims it; left alone)\n", o.Dir, o.Destination)
 	}
+	g.printStandbys(standbys)
 }
 
 // failedListings warns about every destination whose listing failed, with

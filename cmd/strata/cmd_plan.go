@@ -21,6 +21,7 @@ type planOptions struct {
 func addPlanFlags(cmd *cobra.Command, o *planFlags) {
 	cmd.Flags().IntVar(&o.maxPurge, "max-purge", -1, "allow up to `N` purges per application and location (default: no more than half)")
 	cmd.Flags().StringArrayVar(&o.snapshot, "snapshot", nil, "take a snapshot of `APP` now even if its schedule has not ticked (repeatable)")
+	addNodeFlag(cmd.Flags(), &o.node)
 }
 
 func newPlanCommand(g *globals) *cobra.Command {

@@ -25,6 +25,7 @@ type watchOptions struct {
 	debounce time.Duration
 	webAuth  string
 	actions  bool
+	node     string
 }
 
 // errStopped is how watch says it stopped on SIGINT/SIGTERM as asked: exit 0.
@@ -69,6 +70,7 @@ another error.`,
 	f.DurationVar(&o.debounce, "debounce", 500*time.Millisecond, "wait this long after the last change of a burst of edits before reloading")
 	f.StringVar(&o.webAuth, "web-auth", "", "require a login from the users of `FILE` (NAME:BCRYPT-HASH lines); needed when --listen is not a loopback address")
 	f.BoolVar(&o.actions, "web-actions", false, "let the status page queue requests: snapshot now, verify now, apply the current plan")
+	addNodeFlag(f, &o.node)
 	return cmd
 }
 
@@ -83,8 +85,12 @@ func runWatch(ctx context.Context, g *globals, o watchOptions) error {
 	if err != nil {
 		return err
 	}
+	node, err := resolveNode(o.node)
+	if err != nil {
+		return err
+	}
 	l := reconcile.New(reconcile.Options{Dir: g.dir, Vars: vars, Interval: o.interval, Pull: o.pull,
-		Debounce: o.debounce, Parallel: o.parallel, Version: strataVersion(), Now: g.clock,
+		Debounce: o.debounce, Parallel: o.parallel, Version: strataVersion(), Now: g.clock, Node: node,
 		Log: g.logger, UI: watchUI{g}})
 	if err := l.Start(ctx); err != nil {
 		return failed(exitError)

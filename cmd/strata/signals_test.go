@@ -41,7 +41,14 @@ func (r *signalRun) wait(t *testing.T) int {
 	case code := <-r.exited:
 		return code
 	case <-r.returned:
-		return -1
+		// exit is called before onSignals returns (the real one never
+		// returns): when both happened, select may see either first.
+		select {
+		case code := <-r.exited:
+			return code
+		default:
+			return -1
+		}
 	case <-time.After(time.Minute):
 		t.Fatal("onSignals neither exited nor returned")
 		return 0

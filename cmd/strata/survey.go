@@ -24,6 +24,7 @@ func (g *globals) takeSurvey(ctx context.Context) (*survey, error) {
 type planFlags struct {
 	maxPurge int
 	snapshot []string
+	node     string
 }
 
 func (o *planFlags) options() planner.Options {
@@ -37,7 +38,13 @@ func (o *planFlags) options() planner.Options {
 
 // plan makes the plan, printing a refusal (mass purge) with its hint.
 func (g *globals) plan(ctx context.Context, s *survey, o planFlags) (*planner.Plan, error) {
-	p, err := reconcile.Plan(ctx, s, g.clock(), o.options())
+	opts := o.options()
+	node, err := resolveNode(o.node)
+	if err != nil {
+		return nil, &exitCodeError{code: exitError, err: err}
+	}
+	opts.Node = node
+	p, err := reconcile.Plan(ctx, s, g.clock(), opts)
 	if p == nil && err != nil {
 		return nil, &exitCodeError{code: exitError, err: err}
 	}

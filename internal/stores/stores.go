@@ -55,6 +55,12 @@ func ProviderConfig(d *spec.Destination) (providers.Config, error) {
 		if c.Options[k], err = resolve(d.Name, "option "+k, d.Options[k]); err != nil {
 			return providers.Config{}, err
 		}
+		if d.Options[k].Sensitive {
+			if c.SensitiveOptions == nil {
+				c.SensitiveOptions = map[string]bool{}
+			}
+			c.SensitiveOptions[k] = true
+		}
 	}
 	if d.Encrypt != nil {
 		if c.CryptPassword, err = resolve(d.Name, "encrypt.password", d.Encrypt.Password); err != nil {

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stratabackup/strata/reconcile"
+)
+
+// TestStandbyOnPageAndStatus: after a pass that restores a standby, the
+// page and /status say what it holds and from where.
+func TestStandbyOnPageAndStatus(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `
+destination "d" {
+  remote = "${path.config}/store"
+}
+tier "local" {
+  destinations = [destination.d]
+  keep {
+    last = 3
+  }
+}
+application "web" {
+  schedule = "0 * * * *"
+  source {
+    paths = ["data"]
+  }
+}
+standby "web-standby" {
+  application = application.web
+  from        = tier.local
+  path        = "${path.config}/standby"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := reconcile.New(reconcile.Options{Dir: dir, Interval: time.Hour, Debounce: time.Second, Log: quietLog{}, UI: quietUI{}})
+	if err := l.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Pass(context.Background(), "test"); r.Kind != reconcile.Continue {
+		t.Fatalf("pass = %+v", r)
+	}
+	srv := newServer(t, l, false, GuardOptions{Loopback: true})
+	c := &http.Client{Timeout: 10 * time.Second}
+	code, body := get(t, c, srv.URL+"/")
+	if code != 200 || !strings.Contains(body, `data-standby="web-standby"`) || !strings.Contains(body, "from local/d since") {
+		t.Errorf("GET / = %d, no standby line:\n%s", code, body)
+	}
+	js, err := l.Status().JSON() // what /status serves
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Standbys []reconcile.StandbyStatus `json:"standbys"`
+	}
+	if err := json.Unmarshal(js, &st); err != nil || len(st.Standbys) != 1 || st.Standbys[0].Snapshot == "" || st.Standbys[0].From != "local/d" || st.Standbys[0].Stale {
+		t.Errorf("/status standbys = %+v (%v)", st.Standbys, err)
+	}
+}
