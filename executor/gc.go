@@ -446,3 +446,18 @@ func listLeasePaths(ctx context.Context, st providers.Store) ([]string, error) {
 	})
 	return paths, err
 }
+
+// ChunkStoreSize is what a destination's chunk store holds, counted as gc
+// counts it: the chunk objects under .strata/chunks (temporary objects
+// left out) and their stored (compressed) bytes. It lists .strata/chunks
+// only; any error of the listing is returned.
+func ChunkStoreSize(ctx context.Context, st providers.Store) (chunks int, bytes int64, err error) {
+	err = st.ListDir(ctx, snapshot.ChunkDir, func(e providers.Entry) error {
+		if _, ok := chunkIDOf(e.Path); ok {
+			chunks++
+			bytes += e.Size
+		}
+		return nil
+	})
+	return chunks, bytes, err
+}

@@ -256,6 +256,12 @@ func testGC(t *testing.T, st providers.Store) {
 	if r = runGC(t, st, 0, false); r.Status != executor.Done || r.GC.Deleted != 0 {
 		t.Errorf("a second gc: want nothing to delete; got %s %s %+v", r.Status, r.Error, r.GC)
 	}
+	// ls's totals list .strata/chunks alone and agree with gc's.
+	providertest.Write(t, st, snapshot.ChunkDir+"/ab/upload.partial", []byte("not a chunk"))
+	chunks, stored, err := executor.ChunkStoreSize(ctx, st)
+	if err != nil || chunks != r.GC.Chunks || stored != r.GC.StoredBytes || stored <= 0 {
+		t.Errorf("ChunkStoreSize = %d chunks, %d bytes, %v; gc counted %d chunks, %d bytes", chunks, stored, err, r.GC.Chunks, r.GC.StoredBytes)
+	}
 }
 
 func openStore(t *testing.T, c providers.Config) providers.Store {

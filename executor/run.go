@@ -50,7 +50,10 @@ type Result struct {
 	// Warnings of a snapshot: what it left out or kept imperfectly, by path.
 	Warnings []string `json:"warnings,omitempty"`
 	// GC is what a gc action found and did (gc only).
-	GC       *GCResult     `json:"gc,omitempty"`
+	GC *GCResult `json:"gc,omitempty"`
+	// Check is the restore test's outcome (check only): a failed check is
+	// a done action whose Check says failed, with a warning.
+	Check    *CheckMark    `json:"check,omitempty"`
 	Duration time.Duration `json:"-"`
 	// expected is the bytes the action is expected to move (see Event.Total).
 	expected int64
@@ -342,6 +345,8 @@ func (e *Executor) dispatch(ctx context.Context, res *Result) error {
 		return e.gc(ctx, res)
 	case planner.Standby:
 		return e.standby(ctx, res)
+	case planner.Check:
+		return e.runCheck(ctx, res)
 	}
 	return fmt.Errorf("unknown action %v", res.Action.Kind)
 }

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -168,16 +169,23 @@ func runHooks(ctx context.Context, app string, hooks []planner.Hook, id snapshot
 
 func runHook(ctx context.Context, app string, h planner.Hook, id snapshot.ID, dir string) error {
 	env := []string{"STRATA_APP=" + app, "STRATA_SNAPSHOT_ID=" + id.String(), "STRATA_STAGING_DIR=" + dir}
-	if err := runBounded(ctx, h.Command, h.Timeout, dir, env); err != nil {
-		return fmt.Errorf("hook %q of %s failed: %w", h.Name, app, err)
+	if out, _, err := runCommand(ctx, h.Command, dir, env, h.Timeout); err != nil {
+		if out != "" {
+			out = ": " + out
+		}
+		return fmt.Errorf("hook %q of %s failed: %v%s", h.Name, app, err, out)
 	}
 	return nil
 }
 
-// runBounded runs argv in dir with env added to strata's, bounded by
-// timeout (0: DefaultHookTimeout) and by ctx, with no stdin; its error
-// ends with the last 2 KiB of what the command printed.
-func runBounded(ctx context.Context, argv []string, timeout time.Duration, dir string, env []string) error {
+// runCommand runs argv in dir with env added to strata's environment and no
+// standard input, bounded by timeout (0: DefaultHookTimeout) and by ctx. It
+// returns the last 2 KiB of its output (stdout and stderr together,
+// trimmed) and its exit code (-1 when it did not exit by itself).
+func runCommand(ctx context.Context, argv []string, dir string, env []string, timeout time.Duration) (string, int, error) {
+	if len(argv) == 0 || argv[0] == "" {
+		return "", -1, errors.New("no command to run")
+	}
 	if timeout <= 0 {
 		timeout = DefaultHookTimeout
 	}
@@ -190,17 +198,15 @@ func runBounded(ctx context.Context, argv []string, timeout time.Duration, dir s
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() == context.DeadlineExceeded {
-			err = fmt.Errorf("timed out after %s", timeout)
-		}
-		msg := strings.TrimSpace(out.String())
-		if msg != "" {
-			msg = ": " + msg
-		}
-		return fmt.Errorf("%v%s", err, msg)
+	err := cmd.Run()
+	code := -1
+	if cmd.ProcessState != nil {
+		code = cmd.ProcessState.ExitCode()
 	}
-	return nil
+	if err != nil && ctx.Err() == context.DeadlineExceeded {
+		err = fmt.Errorf("timed out after %s", timeout)
+	}
+	return strings.TrimSpace(out.String()), code, err
 }
 
 // tailBuffer keeps the last 2 KiB written to it.

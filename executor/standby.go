@@ -277,8 +277,11 @@ func (e *Executor) standbyAfter(ctx context.Context, res *Result) error {
 		return nil
 	}
 	env := []string{"STRATA_APP=" + a.App, "STRATA_SNAPSHOT_ID=" + res.Snapshot, "STRATA_STANDBY=" + sp.Name, "STRATA_STANDBY_PATH=" + sp.Path}
-	if err := runBounded(ctx, sp.After, sp.Timeout, sp.Path, env); err != nil {
-		return permanent{fmt.Errorf("the after command of standby %s failed (the new standby %s is in place): %w", sp.Name, res.Snapshot, err)}
+	if out, _, err := runCommand(ctx, sp.After, sp.Path, env, sp.Timeout); err != nil {
+		if out != "" {
+			out = ": " + out
+		}
+		return permanent{fmt.Errorf("the after command of standby %s failed (the new standby %s is in place): %v%s", sp.Name, res.Snapshot, err, out)}
 	}
 	return nil
 }

@@ -144,6 +144,7 @@ func (ap *appPlan) run() {
 		}
 	}
 	ap.planStandbys()
+	ap.checks()
 }
 
 // origin is the application's origin tier, where snapshots are made.

@@ -294,6 +294,8 @@ func classifyObject(c *Copy, e *Entry, rest string) {
 		c.Verified = later(c.Verified, e.ModTime)
 	case rest == snapshot.CorruptName:
 		c.Corrupt = later(c.Corrupt, e.ModTime)
+	case rest == snapshot.CheckedName:
+		c.Checked = later(c.Checked, e.ModTime)
 	case isFormat1(rest):
 		c.Format1 = true
 		c.Format1Split = c.Format1Split || rest != snapshot.Format1Archive

@@ -76,6 +76,9 @@ type Copy struct {
 	// Corrupt is the modtime of corrupt.json; zero when absent. A corrupt
 	// mark newer than Verified means the last check failed.
 	Corrupt time.Time
+	// Checked is the modtime of checked.json, the copy's last restore test
+	// (a check block), passed or not; zero when absent.
+	Checked time.Time
 	// Temps are temporary objects inside the directory (paths from the root).
 	Temps []string
 }

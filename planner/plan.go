@@ -5,7 +5,7 @@ import (
 )
 
 // PlanFormatVersion is the version of the JSON plan.
-const PlanFormatVersion = "1.2"
+const PlanFormatVersion = "1.3"
 
 // ActionKind is what one action does.
 type ActionKind int
@@ -21,6 +21,7 @@ const (
 	Move                           // re-home snapshots under an application's new path (moved block)
 	GC                             // delete the chunks nothing references at a destination
 	Standby                        // restore the newest healthy snapshot of a tier at a standby path
+	Check                          // restore test of a check block: restore, run its command, record checked.json
 )
 
 // kindRank is the position of a kind in a plan's order: moves first, since
@@ -36,6 +37,7 @@ var kindNames = map[ActionKind]string{
 	Snapshot: "snapshot", Transfer: "transfer", Repair: "repair",
 	Verify: "verify", Purge: "purge", Cleanup: "cleanup", Move: "move", GC: "gc",
 	Standby: "standby",
+	Check:   "check",
 }
 
 func (k ActionKind) String() string {
@@ -84,6 +86,7 @@ func (e *unknownKindError) Error() string { return "unknown action kind " + e.s 
 //	move      the location        nil                 "" (Moves lists the snapshot directories)
 //	gc        {"", destination}   nil                 "" (GC holds its parameters)
 //	standby   the copy it reads   nil                 ID, or "" when it follows a transfer or repair (Standby holds the rest)
+//	check     the copy tested     nil                 ID (CheckRun holds the block's parameters)
 type Action struct {
 	// Key identifies the action within the plan; DependsOn refers to keys.
 	Key      string     `json:"key"`
@@ -110,6 +113,8 @@ type Action struct {
 	// Standby is where a standby action restores and what it runs then
 	// (standby only).
 	Standby *StandbyParams `json:"standby,omitempty"`
+	// CheckRun is what a check action restores and runs (check only).
+	CheckRun *CheckParams `json:"check,omitempty"`
 	// Parents are snapshot directories at Location (relative to its
 	// destination root) of complete, healthy copies of the same
 	// application, newest first: the chunks their chunks.txt name are at

@@ -29,11 +29,11 @@ const (
 var kindStyle = map[ActionKind]struct{ sym, color string }{
 	Snapshot: {"+", ansiGreen}, Transfer: {">", ansiCyan}, Repair: {"~", ansiYellow},
 	Verify: {"?", ansiBlue}, Purge: {"-", ansiRed}, Cleanup: {"x", ansiPurple}, Move: {"~", ansiYellow}, GC: {"-", ansiRed},
-	Standby: {"~", ansiCyan},
+	Standby: {"~", ansiCyan}, Check: {"?", ansiBlue},
 }
 
 // withReason are the kinds whose reason the human form shows.
-var withReason = map[ActionKind]bool{Snapshot: true, Repair: true, Purge: true, Cleanup: true, Move: true, Standby: true}
+var withReason = map[ActionKind]bool{Snapshot: true, Repair: true, Purge: true, Cleanup: true, Move: true, Standby: true, Check: true}
 
 // RenderJSON writes the human form of a plan, rendered from its JSON form so
 // the two never disagree.
@@ -128,6 +128,8 @@ func describe(a Action) string {
 		return "(" + a.Reason + ")"
 	case Standby:
 		return describeStandby(a)
+	case Check:
+		return describeCheck(a)
 	case Cleanup:
 		if len(a.Paths) > 0 {
 			return fmt.Sprintf("%s  at %s  (%d temporary objects)", id, a.Location, len(a.Paths))
@@ -148,11 +150,11 @@ func (r *renderer) warnings(ws []string) {
 
 // summaryOrder and summaryPlural fix the summary line's wording.
 var (
-	summaryOrder  = []ActionKind{Move, Snapshot, Transfer, Purge, Verify, Repair, Cleanup, GC, Standby}
+	summaryOrder  = []ActionKind{Move, Snapshot, Transfer, Purge, Verify, Repair, Cleanup, GC, Standby, Check}
 	summaryPlural = map[ActionKind]string{
 		Snapshot: "snapshots", Transfer: "transfers", Purge: "purges",
 		Verify: "verifies", Repair: "repairs", Cleanup: "cleanups", Move: "moves", GC: "gc",
-		Standby: "standbys",
+		Standby: "standbys", Check: "checks",
 	}
 )
 

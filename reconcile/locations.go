@@ -25,6 +25,9 @@ type Location struct {
 	Corrupt    int    `json:"corrupt"`
 	Incomplete int    `json:"incomplete"`
 	Error      string `json:"error,omitempty"`
+	// LastChecked is the newest checked.json (restore test) of its
+	// copies, from the listing; nil when none was tested here.
+	LastChecked *time.Time `json:"last_checked,omitempty"`
 	// NewestTime is the time of Newest; zero when there is none.
 	NewestTime time.Time `json:"-"`
 }
@@ -54,6 +57,10 @@ func locationOf(app string, loc planner.Location, inv *planner.Inventory) Locati
 			r.Corrupt++
 		case !c.Verified.IsZero():
 			r.Verified++
+		}
+		if !c.Checked.IsZero() && (r.LastChecked == nil || c.Checked.After(*r.LastChecked)) {
+			t := c.Checked.UTC()
+			r.LastChecked = &t
 		}
 		r.Snapshots++
 		r.Bytes += c.Size

@@ -84,6 +84,8 @@ type Loop struct {
 	requests chan *RequestStatus
 	nextReq  int
 	req      *RequestStatus // the request the next pass serves
+	history  historyCache   // the manifests read so far, for the status
+	stored   []StoredStatus // each destination's chunk store at its last gc
 }
 
 // New returns a Loop; Start loads its configuration.
@@ -91,7 +93,7 @@ func New(o Options) *Loop {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Loop{o: o, status: newStatus(), metrics: newMetrics(), requests: make(chan *RequestStatus, MaxQueued)}
+	return &Loop{o: o, status: newStatus(), metrics: newMetrics(), requests: make(chan *RequestStatus, MaxQueued), history: historyCache{}}
 }
 
 // Status is the loop's state, for /status.

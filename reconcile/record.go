@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stratabackup/strata/executor"
@@ -12,7 +13,7 @@ import (
 
 // record puts the pass's outcome into the metrics and the status, works out
 // the next wake-up and logs the outcome.
-func (l *Loop) record(_ context.Context, p *pass) Result {
+func (l *Loop) record(ctx context.Context, p *pass) Result {
 	l.stalled = ""
 	switch p.result.Kind {
 	case Stalled:
@@ -24,23 +25,29 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	}
 	ok := len(p.failures) == 0
 	l.metrics.observeRun(p.report, ok, p.end.Sub(p.start), p.end, l.commit)
-	apps := []AppStatus{}
+	apps, checks := []AppStatus{}, []CheckStatus{}
 	var standbys []StandbyStatus
 	if s := p.survey; s != nil {
 		standbys = Standbys(l.cfg, s.Inventory, p.end)
+		checks = Checks(ctx, l.cfg, s.Inventory, s.Stores, p.end)
 		rows := Locations(s.Inventory, l.cfg.Applications)
 		l.metrics.observeStored(rows)
 		p.stale = Stale(l.cfg, s.Inventory, p.end)
 		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
+		l.describe(ctx, apps, s)
 	} else if p.result.Err != nil && l.cfg != nil {
 		inv := unlisted(l.cfg, p.result.Err)
 		apps = appStatuses(l.cfg, inv, Locations(inv, l.cfg.Applications), nil, p.end)
 	}
 	l.wake = l.floor(l.wakeAfter(p.survey, p.end))
 	last := newApplyStatus(p.report, p.failures, p.why, p.start, p.end)
+	l.stored = storedAfter(l.stored, p.report, p.end)
+	stored := slices.Clone(l.stored)
 	l.status.update(func() {
 		l.status.LastApply, l.status.Apps, l.status.NextWake = last, apps, l.wake
 		l.status.Standbys = standbys
+		l.status.Checks = checks
+		l.status.Stored = stored
 		l.status.Reconciles++
 		if ok {
 			l.status.LastSuccess = timePtr(p.end)
@@ -53,9 +60,26 @@ func (l *Loop) record(_ context.Context, p *pass) Result {
 	return proceed
 }
 
+// describe adds to apps (in configuration order) what the status page
+// shows of each beyond the listing: the retention's decisions, as the
+// planner makes them now, and the history from the manifests.
+func (l *Loop) describe(ctx context.Context, apps []AppStatus, s *Survey) {
+	addRetention(apps, l.cfg, s.Inventory, l.o.Now())
+	names := map[string]bool{}
+	for i, app := range l.cfg.Applications {
+		apps[i].History = l.history.history(ctx, s, app)
+		names[app.Name] = true
+	}
+	for name := range l.history {
+		if !names[name] {
+			delete(l.history, name)
+		}
+	}
+}
+
 // notify fires the notifications of any change of state the pass made.
 func (l *Loop) notify(ctx context.Context, p *pass) Result {
-	l.fire(ctx, l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: p.stale}, l.base()))
+	l.fire(ctx, append(l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: p.stale}, l.base()), CheckEvents(p.report, l.base())...))
 	l.beat(ctx, RunFinish(p.report, p.failures, l.base()))
 	return proceed
 }

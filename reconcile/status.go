@@ -18,16 +18,21 @@ import (
 // the status page from the same fields). The loop writes it; readers go
 // through JSON or ServeHTTP, both under its lock.
 type Status struct {
-	mu          sync.Mutex
-	Config      ConfigStatus `json:"config"`
-	LastPlan    *PlanStatus  `json:"last_plan"`
-	LastApply   *ApplyStatus `json:"last_apply"`
-	NextWake    Wake         `json:"next_wakeup"`
-	Apps        []AppStatus  `json:"apps"`
-	LastSuccess *time.Time   `json:"last_success"`
-	LastFailure *time.Time   `json:"last_failure"`
-	Reconciles  int          `json:"reconciles"`
-	Pull        *PullStatus  `json:"pull,omitempty"`
+	mu        sync.Mutex
+	Config    ConfigStatus `json:"config"`
+	LastPlan  *PlanStatus  `json:"last_plan"`
+	LastApply *ApplyStatus `json:"last_apply"`
+	NextWake  Wake         `json:"next_wakeup"`
+	Apps      []AppStatus  `json:"apps"`
+	// Checks are the check blocks with their last restore test.
+	Checks      []CheckStatus `json:"checks"`
+	LastSuccess *time.Time    `json:"last_success"`
+	LastFailure *time.Time    `json:"last_failure"`
+	Reconciles  int           `json:"reconciles"`
+	Pull        *PullStatus   `json:"pull,omitempty"`
+	// Stored is each destination's chunk store as its last gc in this
+	// process found it, by name.
+	Stored []StoredStatus `json:"stored,omitempty"`
 	// Now is the pass in progress, nil while the loop sleeps.
 	Now *NowStatus `json:"now"`
 	// Standbys are what the standby blocks hold (absent without any).
@@ -93,6 +98,11 @@ type AppStatus struct {
 	NextSnapshot *time.Time `json:"next_snapshot"`
 	Stale        []string   `json:"stale_tiers,omitempty"`
 	Locations    []Location `json:"locations"`
+	// Retention is each tier's retention of the application's snapshots,
+	// History its newest snapshots (at most MaxHistory) from their
+	// manifests, oldest first.
+	Retention []TierRetention `json:"retention,omitempty"`
+	History   []HistoryPoint  `json:"history,omitempty"`
 }
 
 // PullStatus is the outcome of the last git pull.
@@ -102,7 +112,7 @@ type PullStatus struct {
 	Error  string    `json:"error,omitempty"`
 }
 
-func newStatus() *Status { return &Status{Apps: []AppStatus{}} }
+func newStatus() *Status { return &Status{Apps: []AppStatus{}, Checks: []CheckStatus{}} }
 
 // JSON is the status as indented JSON.
 func (st *Status) JSON() ([]byte, error) {

@@ -17,6 +17,7 @@ const (
 	ManifestName = "manifest.json" // written last: the commit marker
 	VerifiedName = "verified.json" // written by a passing verification
 	CorruptName  = "corrupt.json"  // written by a failing verification
+	CheckedName  = "checked.json"  // written by a restore test (check block), passed or not
 	// Format1Archive is format 1's archive (or the prefix of its pieces
 	// data.tar.zst.NNN), no longer read or written: strata only recognises
 	// it, to say so (see Format1Recipe).

@@ -33,6 +33,8 @@ type Config struct {
 	Removed []*Removed
 	// Standbys are the `standby` blocks in declaration order.
 	Standbys []*Standby
+	// Checks are the `check` blocks (restore tests) in declaration order.
+	Checks []*Check
 	// Fingerprint identifies the files and variable values the configuration
 	// was loaded from: a saved plan is refused when it changed.
 	Fingerprint string

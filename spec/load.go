@@ -50,6 +50,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "notify", LabelNames: []string{"name"}},
 		{Type: "moved"}, {Type: "removed"},
 		{Type: "standby", LabelNames: []string{"name"}},
+		{Type: "check", LabelNames: []string{"name"}},
 	},
 }
 
@@ -155,6 +156,7 @@ func (l *loader) load(bs blocks) {
 	l.decodeNotifications(declare(bs["notify"], "notify", identName, &l.diags))
 	l.decodeMoves(bs["moved"], bs["removed"])
 	l.decodeStandbys(declare(bs["standby"], "standby", identName, &l.diags))
+	l.decodeChecks(bs["check"])
 	l.checkPathCollisions()
 	l.warnIneffective()
 	l.warnNodeless()

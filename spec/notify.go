@@ -18,15 +18,16 @@ const (
 	EventConfigInvalid = "config_invalid" // an edit made the configuration invalid
 	EventStart         = "start"          // a run (or one application's part of it) begins: a heartbeat
 	EventSuccess       = "success"        // a run (or one application's part of it) ended without a failure: a heartbeat
+	EventCheckFailed   = "check_failed"   // a restore test (check block) failed: the restore or its command
 )
 
 // NotifyEvents lists every event, in documentation order.
-var NotifyEvents = []string{EventFailure, EventRecovered, EventStale, EventConfigInvalid, EventStart, EventSuccess}
+var NotifyEvents = []string{EventFailure, EventRecovered, EventStale, EventConfigInvalid, EventStart, EventSuccess, EventCheckFailed}
 
 // StateEvents are the events a block without `on` fires on: the changes of
 // state. Heartbeats (start, success) fire on every run, so a block asks for
 // them by name — or has a ping, whose default is PingEvents.
-var StateEvents = []string{EventFailure, EventRecovered, EventStale, EventConfigInvalid}
+var StateEvents = []string{EventFailure, EventRecovered, EventStale, EventConfigInvalid, EventCheckFailed}
 
 // PingEvents are the events a ping URL hears by default and the only ones
 // it sends: GET URL/start, GET URL, GET URL/fail (healthchecks.io's protocol).

@@ -28,10 +28,13 @@ type page struct {
 	App *appView
 	// Standbys are what the standby blocks hold.
 	Standbys []reconcile.StandbyStatus
+	// Checks are the check blocks with their last restore test.
+	Checks []reconcile.CheckStatus
 }
 
-// column is one tier × destination of the matrix.
-type column struct{ Tier, Destination string }
+// column is one tier × destination of the matrix; Stored says what the
+// destination's chunk store held at its last gc ("" before one).
+type column struct{ Tier, Destination, Stored string }
 
 // row is one application of the matrix.
 type row struct {
@@ -68,6 +71,10 @@ type appView struct {
 	Locations                    []reconcile.Location
 	Cells                        []cell
 	Planned                      []reconcile.PlanActionInfo
+	// Retention is a time axis per tier: which rule keeps each snapshot,
+	// which goes next; History the files and bytes over time.
+	Retention []retentionView
+	History   *historyView
 }
 
 // newPage shapes st (locked by the caller) for the templates at now.
@@ -75,10 +82,14 @@ func newPage(st *reconcile.Status, now time.Time) *page {
 	p := &page{Config: st.Config, NextWake: st.NextWake, LastPlan: st.LastPlan, LastApply: st.LastApply, At: now}
 	p.Config.Applications = slices.Clone(st.Config.Applications)
 	p.Standbys = slices.Clone(st.Standbys)
+	p.Checks = slices.Clone(st.Checks)
 	if !st.NextWake.At.IsZero() {
 		p.WakeIn = humanDuration(st.NextWake.At.Sub(now))
 	}
 	p.Columns = columns(st.Apps)
+	for i := range p.Columns {
+		p.Columns[i].Stored = storedLabel(st.Stored, p.Columns[i].Destination, now)
+	}
 	for _, a := range st.Apps {
 		p.Rows = append(p.Rows, newRow(a, p.Columns, st.Config, now))
 	}
@@ -97,7 +108,7 @@ func columns(apps []reconcile.AppStatus) []column {
 	var out []column
 	for _, a := range apps {
 		for _, l := range a.Locations {
-			if c := (column{l.Tier, l.Destination}); !slices.Contains(out, c) {
+			if c := (column{Tier: l.Tier, Destination: l.Destination}); !slices.Contains(out, c) {
 				out = append(out, c)
 			}
 		}
@@ -214,8 +225,10 @@ func newAppView(st *reconcile.Status, p *page, name string) *appView {
 			v.Newest = a.Newest.Format(time.RFC3339) + " (" + relative(*a.Newest, p.At) + ")"
 		}
 		for _, l := range a.Locations {
-			v.Cells = append(v.Cells, newCell(a, column{l.Tier, l.Destination}, p.At))
+			v.Cells = append(v.Cells, newCell(a, column{Tier: l.Tier, Destination: l.Destination}, p.At))
 		}
+		v.Retention = retentionViews(a, p.At)
+		v.History = newHistory(a.History)
 		if st.LastPlan != nil {
 			for _, pa := range st.LastPlan.Actions {
 				if pa.App == name {
@@ -226,6 +239,41 @@ func newAppView(st *reconcile.Status, p *page, name string) *appView {
 		return v
 	}
 	return nil
+}
+
+// storedLabel is what dest's chunk store held at its last gc: "3.4 MiB
+// stored, dedup 2.94× (gc 2h ago)"; "" before one.
+func storedLabel(stored []reconcile.StoredStatus, dest string, now time.Time) string {
+	i := slices.IndexFunc(stored, func(s reconcile.StoredStatus) bool { return s.Destination == dest })
+	if i < 0 {
+		return ""
+	}
+	s := stored[i]
+	label := executor.HumanBytes(s.StoredBytes) + " stored"
+	if s.DedupRatio > 0 {
+		label += fmt.Sprintf(", dedup %.2f×", s.DedupRatio)
+	}
+	return label + " (gc " + relative(s.At, now) + ")"
+}
+
+// retentionViews are the tiers of a's retention, each with the tier's
+// destinations as lanes.
+func retentionViews(a reconcile.AppStatus, now time.Time) []retentionView {
+	next := ""
+	if a.NextSnapshot != nil {
+		next = " (due " + relative(*a.NextSnapshot, now) + ")"
+	}
+	var out []retentionView
+	for _, r := range a.Retention {
+		var locs []reconcile.Location
+		for _, l := range a.Locations {
+			if l.Tier == r.Tier {
+				locs = append(locs, l)
+			}
+		}
+		out = append(out, newRetention(r, locs, next))
+	}
+	return out
 }
 
 // humanDuration is a duration for a person: "12s", "5m", "3h 20m", "2d 4h".

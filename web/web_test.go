@@ -40,8 +40,17 @@ func (quietUI) Progress(int) (func(executor.Event), func()) {
 // snapshotting into a local directory.
 func newLoop(t *testing.T) *reconcile.Loop {
 	t.Helper()
+	return newLoopAt(t, nil)
+}
+
+// newLoopAt is newLoop with plans and snapshots made at now().
+func newLoopAt(t *testing.T, now func() time.Time) *reconcile.Loop {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "notes.txt"), []byte("hello from the page\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := `
@@ -64,7 +73,7 @@ application "web" {
 	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l := reconcile.New(reconcile.Options{Dir: dir, Interval: time.Hour, Debounce: time.Second, Log: quietLog{}, UI: quietUI{}})
+	l := reconcile.New(reconcile.Options{Dir: dir, Interval: time.Hour, Debounce: time.Second, Log: quietLog{}, UI: quietUI{}, Now: now})
 	if err := l.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -262,5 +271,53 @@ func TestApplicationPage(t *testing.T) {
 	}
 	if code, _ := get(t, c, srv.URL+"/app/nosuch"); code != http.StatusNotFound {
 		t.Errorf("GET /app/nosuch = %d, want 404", code)
+	}
+}
+
+// TestApplicationPageShowsRetentionAndHistory: after four hourly
+// snapshots of which `last = 3` keeps three, the application's page has a
+// time axis of the tier whose marks and table say which rule keeps each
+// snapshot and which one goes after the next snapshot, and inline SVG
+// charts of its history (files and bytes), drawn without any script.
+func TestApplicationPageShowsRetentionAndHistory(t *testing.T) {
+	at := time.Now().UTC().Truncate(time.Hour).Add(-3 * time.Hour) // the last pass: this hour
+	l := newLoopAt(t, func() time.Time { return at })
+	for range 4 {
+		if r := l.Pass(context.Background(), "test"); r.Kind != reconcile.Continue {
+			t.Fatalf("pass = %+v", r)
+		}
+		at = at.Add(time.Hour)
+	}
+	srv := newServer(t, l, false, GuardOptions{Loopback: true})
+	code, body := get(t, &http.Client{Timeout: 10 * time.Second}, srv.URL+"/app/web")
+	if code != 200 {
+		t.Fatalf("GET /app/web = %d:\n%s", code, body)
+	}
+	for _, want := range []string{
+		`<h3>Tier local <small><code>keep { last = 3 }</code></small></h3>`,
+		`<td class="kept-by">last 3</td>`,
+		`class="mark kept"`, `class="mark next"`,
+		`purged after the next snapshot (due in `,
+		`<figcaption>Files: <strong>1</strong> in the newest</figcaption>`,
+		`<figcaption>Bytes in the sources: <strong>20 B</strong> in the newest</figcaption>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the application page lacks %q:\n%s", want, body)
+		}
+	}
+	if n := strings.Count(body, `<tr class="r-`); n != 3 {
+		t.Errorf("%d snapshots in the retention table, want the 3 kept", n)
+	}
+	if n := strings.Count(body, `<tr class="r-next"`); n != 1 {
+		t.Errorf("%d snapshots marked purged next, want the oldest of the 3", n)
+	}
+	// The fourth pass purged the first snapshot, then ran a gc: the
+	// matrix says what the chunk store holds.
+	if _, page := get(t, &http.Client{Timeout: 10 * time.Second}, srv.URL+"/"); !regexp.MustCompile(`<small class="stored">[0-9.]+ [KM]?i?B stored, dedup [0-9.]+× \(gc [0-9]+s ago\)</small>`).MatchString(page) {
+		t.Errorf("the matrix's column header does not say what the chunk store holds:\n%s", page)
+	}
+	m := regexp.MustCompile(`<polyline points="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil || len(strings.Fields(m[1])) != 3 {
+		t.Errorf("no polyline of 3 points in the history chart: %q", m)
 	}
 }

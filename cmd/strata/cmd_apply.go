@@ -44,9 +44,14 @@ URL/start, then URL or URL/fail) of the run and of each application it works
 on, failure and stale. A notification not delivered is a warning, never a
 failed apply.
 
-Exit codes: 0 every action succeeded (or nothing to do), 1 an action failed or
-was skipped or the plan was refused, 4 another apply holds a lease,
-130/143 interrupted.`,
+A check block's restore test that fails is a warning, not a failure (like
+Terraform's check blocks): the action is done, its result says
+"outcome": "failed", the check_failed notification fires, and the exit code
+stays 0.
+
+Exit codes: 0 every action succeeded (or nothing to do; failed restore tests
+included), 1 an action failed or was skipped or the plan was refused,
+4 another apply holds a lease, 130/143 interrupted.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runApply(cmd.Context(), g, o, args) },
 	}

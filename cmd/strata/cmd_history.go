@@ -10,6 +10,8 @@ import (
 
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/reconcile"
+	"github.com/stratabackup/strata/spec"
 )
 
 func newHistoryCommand(g *globals) *cobra.Command {
@@ -20,7 +22,9 @@ func newHistoryCommand(g *globals) *cobra.Command {
 the number of files and bytes it holds and the bytes it added to the destination
 where it was made (chunks no earlier snapshot had stored there), from its
 manifest, and every location
-that has a copy.`,
+that has a copy; then, per destination of the application, what its chunk store
+holds and the deduplication ratio (the logical size of every snapshot stored
+there over the bytes stored).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runHistory(cmd.Context(), g, args[0]) },
 	}
@@ -52,7 +56,11 @@ func runHistory(ctx context.Context, g *globals, name string) error {
 	for _, id := range ids {
 		rows = append(rows, historyFor(ctx, s, id, byID[id]))
 	}
-	g.printHistory(rows)
+	var totals []destTotal
+	if !g.json { // --json keeps its list of snapshots; ls --json has the totals
+		totals = g.storedTotals(ctx, s, reconcile.Locations(s.Inventory, []*spec.Application{app}))
+	}
+	g.printHistory(rows, totals)
 	return listingFailures(s.Inventory)
 }
 
@@ -71,7 +79,7 @@ func historyFor(ctx context.Context, s *survey, id string, refs []planner.CopyRe
 	return row
 }
 
-func (g *globals) printHistory(rows []historyRow) {
+func (g *globals) printHistory(rows []historyRow, totals []destTotal) {
 	if g.json {
 		writeJSON(g.stdout, rows)
 		return
@@ -90,6 +98,7 @@ func (g *globals) printHistory(rows []historyRow) {
 		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\n", r.ID, r.Files, executor.HumanBytes(r.Bytes), executor.HumanBytes(r.Added), where)
 	}
 	w.Flush()
+	printTotals(g.stdout, totals)
 	for _, r := range rows {
 		for _, warning := range r.Warnings {
 			fmt.Fprintf(g.stdout, "%s: warning: %s\n", r.ID, warning)

@@ -34,5 +34,5 @@ func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Repo
 		o.Stale = reconcile.Stale(after.Config, after.Inventory, g.clock())
 	}
 	var t notify.Tracker
-	n.send(ctx, t.Run(o, n.base()))
+	n.send(ctx, append(t.Run(o, n.base()), reconcile.CheckEvents(rep, n.base())...))
 }

@@ -269,3 +269,156 @@ func postWithoutToken(t *testing.T, w *watchProc) {
 		t.Errorf("watch did not say where the page is:\n%s", w.out.String())
 	}
 }
+
+// staleConfig is web at two tiers, whose snapshots fail while the file
+// gate exists (its hook says the database is down).
+const staleConfig = `
+destination "primary" {
+  remote = "${path.config}/store/primary"
+}
+destination "secondary" {
+  remote = "${path.config}/store/secondary"
+}
+tier "local" {
+  destinations = [destination.primary]
+  keep {
+    last = 5
+  }
+}
+tier "copy" {
+  from         = tier.local
+  destinations = [destination.secondary]
+  keep {
+    last = 5
+  }
+}
+application "web" {
+  schedule = "@every 1h"
+  source {
+    paths = ["data"]
+  }
+  hook "gate" {
+    command = ["sh", "-c", "if [ -e \"$0\" ]; then echo the database is down >&2; exit 1; fi", %q]
+  }
+}
+`
+
+// TestWebPageStaleAndRepairInABrowser: the states of a scripted sequence
+// the first browser test does not reach. Stale: the newest snapshot is 3h
+// old on an hourly schedule and new ones fail, so both tiers show amber.
+// Corrupt copy repaired: a damaged chunk found by "verify now" shows red
+// while the other tier is unreachable (no healthy copy to repair from),
+// and green again once it is back and an apply repaired it. Then the
+// application's page: retention per tier and the history chart.
+func TestWebPageStaleAndRepairInABrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	shots := artifacts(t)
+	gate := filepath.Join(t.TempDir(), "database-down")
+	dir := newWatchDir(t, fmt.Sprintf(staleConfig, gate))
+	old := time.Now().UTC().Add(-3 * time.Hour).Format(time.RFC3339)
+	if out, err := exec.Command(strataBinary(t), "-C", dir, "--no-color", "apply", "--auto-approve", "--now", old).CombinedOutput(); err != nil {
+		t.Fatalf("strata apply --now %s: %v\n%s", old, err, out)
+	}
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := startWatch(t, dir, nil, "--web-actions")
+
+	// Stale: amber at both tiers, the failed snapshot's cause below.
+	browserRun(t, ctx, "open the page", chromedp.Navigate("http://"+w.addr+"/"))
+	for _, tier := range []string{"local", "copy"} {
+		waitPage(t, ctx, 30*time.Second, "an amber cell for web at "+tier, cellJS("web", tier)+`?.dataset.state === "stale" && `+
+			cellJS("web", tier)+`.innerText.includes("stale")`)
+	}
+	waitPage(t, ctx, 10*time.Second, "the failed snapshot's cause", `document.getElementById("lastrun").innerText.includes("the database is down")`)
+	screenshot(t, ctx, shots, "1-stale.png")
+	if st := w.status(t); len(st.Apps) != 1 || strings.Join(st.Apps[0].Stale, ",") != "local,copy" {
+		t.Errorf("/status stale tiers = %+v, want local and copy", st.Apps)
+	}
+
+	// The database is back: "apply the current plan" makes a snapshot and
+	// copies it; both cells turn green.
+	if err := os.Remove(gate); err != nil {
+		t.Fatal(err)
+	}
+	browserRun(t, ctx, "click apply now", chromedp.Click(chromedp.CSS(`#apply-now`)))
+	for _, tier := range []string{"local", "copy"} {
+		waitPage(t, ctx, 30*time.Second, "a green cell for web at "+tier, cellJS("web", tier)+`?.dataset.state === "ok" && `+
+			cellJS("web", tier)+`.innerText.includes("2 snapshots")`)
+	}
+
+	// A damaged chunk at primary, found by "verify now" while the copy
+	// tier (the only healthy copy) is out of the configuration: red, and it
+	// stays red, since there is nothing to repair it from.
+	writeFileByRename(t, filepath.Join(dir, "main.hcl"), withoutCopyTier(t, fmt.Sprintf(staleConfig, gate)))
+	waitPage(t, ctx, 30*time.Second, "the matrix without the copy tier", cellJS("web", "copy")+` === null && `+
+		cellJS("web", "local")+`?.dataset.state === "ok"`)
+	chunk := newestChunk(t, filepath.Join(dir, "store", "primary"), "web")
+	if err := os.WriteFile(chunk, []byte("bit rot"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	browserRun(t, ctx, "click verify now", chromedp.Click(chromedp.CSS(`tr[data-app="web"] button.verify-now`)))
+	waitPage(t, ctx, 30*time.Second, "a red cell for the corrupt copy", cellJS("web", "local")+`?.dataset.state === "bad" && `+
+		cellJS("web", "local")+`.innerText.includes("corrupt")`)
+	screenshot(t, ctx, shots, "2-corrupt.png")
+	if n := w.status(t).location("web", "local").Corrupt; n == 0 {
+		t.Errorf("/status counts no corrupt copy of web at local after verify found a damaged chunk")
+	}
+
+	// The copy tier is back: the reload's apply repairs the chunk from its
+	// copy and verifies the repaired copies: green.
+	writeFileByRename(t, filepath.Join(dir, "main.hcl"), fmt.Sprintf(staleConfig, gate))
+	waitPage(t, ctx, 60*time.Second, "the repaired copy green again", cellJS("web", "local")+`?.dataset.state === "ok" && `+
+		`!`+cellJS("web", "local")+`.innerText.includes("corrupt") && `+cellJS("web", "copy")+`?.dataset.state === "ok"`)
+	screenshot(t, ctx, shots, "3-repaired.png")
+	if l := w.status(t).location("web", "local"); l.Corrupt != 0 || l.Snapshots != 2 {
+		t.Errorf("/status after the repair: %+v, want 2 snapshots, none corrupt", l)
+	}
+	if b, err := os.ReadFile(chunk); err != nil || string(b) == "bit rot" {
+		t.Errorf("the damaged chunk %s was not repaired (%v)", chunk, err)
+	}
+
+	// The application's page: each tier's snapshots on a time axis with
+	// the rule that keeps each, and the history as a chart.
+	browserRun(t, ctx, "open the application", chromedp.Click(chromedp.CSS(`tr[data-app="web"] th a`)))
+	waitPage(t, ctx, 10*time.Second, "the retention of both tiers and the history chart",
+		`document.querySelectorAll('.tier-retention svg circle.mark').length >= 4 && `+
+			`document.querySelector('.tier-retention td.kept-by')?.innerText === "last 5" && `+
+			`document.querySelectorAll('figure.chart svg polyline').length === 3`)
+	screenshot(t, ctx, shots, "4-application.png")
+
+	// On a phone the page fits the screen's width: wide tables scroll in
+	// their own box, the SVG scales down.
+	browserRun(t, ctx, "a phone's viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload())
+	waitPage(t, ctx, 10*time.Second, "the application page at a phone's width, nothing wider",
+		`document.querySelectorAll('figure.chart svg polyline').length === 3 && `+
+			`document.documentElement.scrollWidth <= window.innerWidth && `+
+			`document.querySelector('figure.chart svg').getBoundingClientRect().width <= window.innerWidth`)
+	screenshot(t, ctx, shots, "5-application-phone.png")
+}
+
+// withoutCopyTier is config without its tier "copy" block.
+func withoutCopyTier(t *testing.T, config string) string {
+	t.Helper()
+	start := strings.Index(config, `tier "copy" {`)
+	end := strings.Index(config, `application "web"`)
+	if start < 0 || end < start {
+		t.Fatal("no tier copy before application web in the configuration")
+	}
+	return config[:start] + config[end:]
+}
+
+// newestChunk is the chunk file the first line of the newest snapshot of
+// app at the destination root names.
+func newestChunk(t *testing.T, root, app string) string {
+	t.Helper()
+	lists, err := filepath.Glob(filepath.Join(root, app, "*", "*", "*", "*", "chunks.txt"))
+	if err != nil || len(lists) == 0 {
+		t.Fatalf("no chunks.txt of %s under %s (%v)", app, root, err)
+	}
+	b, err := os.ReadFile(lists[len(lists)-1])
+	if err != nil || len(b) < 64 {
+		t.Fatalf("reading %s: %v", lists[len(lists)-1], err)
+	}
+	return filepath.Join(root, ".strata", "chunks", string(b[:2]), string(b[:64])+".zst")
+}

@@ -2,7 +2,7 @@
 #
 #   strata -C examples/quickstart plan
 #   strata -C examples/quickstart apply --auto-approve
-#   strata -C examples/quickstart ls
+#   strata -C examples/quickstart ls         # also the last restore test (check)
 #   strata -C examples/quickstart restore docs --to /tmp/docs-restored
 #
 # Override where the backups go with -var backup_root=/some/dir
@@ -54,4 +54,15 @@ application "docs" {
   hook "inventory" {
     command = ["sh", "-c", "echo \"snapshot $STRATA_SNAPSHOT_ID of $STRATA_APP\" > inventory.txt"]
   }
+}
+
+# A restore test: weekly, the newest healthy snapshot at tier copy is
+# restored (only the hook's output here) into a scratch directory and the
+# command runs there; a failure warns and notifies, it deletes nothing.
+check "docs-restores" {
+  application = application.docs
+  from        = tier.copy
+  every       = "7d"
+  paths       = ["hooks/inventory"]
+  command     = ["sh", "-c", "grep -q 'of docs' hooks/inventory/inventory.txt"]
 }
