@@ -111,6 +111,14 @@ func (s *chunkStore) Has(ctx context.Context, id snapshot.ChunkID) (bool, error)
 	return ok, err
 }
 
+// Known reports whether chunk id is known present without asking the
+// store: a parent's chunks.txt names it (or this action found or stored
+// it), and no corrupt.json here does. Only such chunks are taken from the
+// file cache (snapshot.ChunkKnower).
+func (s *chunkStore) Known(id snapshot.ChunkID) bool {
+	return !s.bad.Has(id) && s.known.Has(id)
+}
+
 // Put stores one zstd frame of chunk id, atomically, at its path.
 func (s *chunkStore) Put(ctx context.Context, id snapshot.ChunkID, frame []byte) error {
 	if err := s.acquire(ctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"sync"
@@ -42,6 +43,10 @@ type Result struct {
 	Snapshot string         `json:"snapshot,omitempty"` // the ID the action worked on
 	Bytes    int64          `json:"bytes,omitempty"`
 	Detail   string         `json:"detail,omitempty"`
+	// Cached is, for a snapshot, the source bytes of unchanged large files
+	// passed on along their chunks in the file cache: read and hashed, not
+	// cut, compressed or stored again.
+	Cached int64 `json:"cached,omitempty"`
 	// Warnings of a snapshot: what it left out or kept imperfectly, by path.
 	Warnings []string `json:"warnings,omitempty"`
 	// GC is what a gc action found and did (gc only).
@@ -109,6 +114,12 @@ type Options struct {
 	Version string
 	// Retries is how many times a transient failure is retried (default 2).
 	Retries int
+	// CacheDir is where snapshots keep their file cache (see FileCachePath);
+	// "" is DefaultCacheDir, "off" keeps none.
+	CacheDir string
+	// Log, when set, gets debug messages (a file cache ignored or not
+	// saved: it costs time, never correctness).
+	Log *slog.Logger
 }
 
 // Executor runs plans against opened stores.

@@ -51,6 +51,9 @@ func (e *Executor) snapshot(ctx context.Context, res *Result) error {
 	res.Bytes = m.Added
 	res.Detail = fmt.Sprintf("%s, %s of source, %s in %d chunks, %s added in %d new", CountFiles(m.Source.Files, m.Source.Symlinks),
 		HumanBytes(m.Source.Bytes), HumanBytes(m.Size), m.Chunks, HumanBytes(m.Added), m.AddedChunks)
+	if res.Cached > 0 {
+		res.Detail += fmt.Sprintf("; %s of unchanged files not cut again (file cache)", HumanBytes(res.Cached))
+	}
 	return nil
 }
 
@@ -85,11 +88,15 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 	progress.start()
 	chunks := newChunkStore(ctx, st, res.Action.Parents, transfers(res.Action))
 	chunks.distrust(ctx, res.Action.Damaged)
-	opts := snapshot.ChunkOptions{Concurrency: chunkWorkers(res.Action), Progress: func(n int64) { progress.add(int(n)) }}
+	cache := e.fileCache(res.Action)
+	defer cache.Close()
+	opts := snapshot.ChunkOptions{Concurrency: chunkWorkers(res.Action), Progress: func(n int64) { progress.add(int(n)) },
+		Cache: cache}
 	out, err := snapshot.WriteChunks(ctx, src, opts, chunks)
 	if err != nil {
 		return nil, err
 	}
+	res.Cached = out.CachedBytes
 	id, _ := snapshot.ParseID(res.Snapshot)
 	m := &snapshot.Manifest{
 		FormatVersion: snapshot.FormatVersion, App: res.Action.App, Labels: in.Labels, ID: id,
@@ -99,7 +106,13 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 		Added: out.Added, AddedChunks: out.AddedChunks, SHA256: out.SHA256, Warnings: out.Warnings,
 	}
 	res.Warnings = out.Warnings
-	return m, commit(ctx, st, dir, out.List(), m, nil)
+	if err := commit(ctx, st, dir, out.List(), m, nil); err != nil {
+		return nil, err
+	}
+	if err := cache.Save(); err != nil {
+		e.debug(err.Error())
+	}
+	return m, nil
 }
 
 // chunkWorkers is how many goroutines a snapshot hashes, compresses and

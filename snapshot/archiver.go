@@ -42,6 +42,8 @@ type archiver struct {
 
 	offset int64             // bytes of the stream returned by Read so far
 	spans  func(ContentSpan) // told where each regular file's content lies; may be nil
+	cache  *FileCache        // the file cache, or nil
+	run    *fileRun          // the large file being read, when there is a cache
 }
 
 // ContentSpan is where the content of one regular file lies in the tar
@@ -52,6 +54,8 @@ type archiver struct {
 type ContentSpan struct {
 	Start, End int64
 	Name       string // the entry's name in the archive
+
+	file *fileRun // the file, for the file cache; nil without one
 }
 
 // walkEntry is one walked path, a walk error, or a warning about a path
@@ -394,7 +398,8 @@ func (a *archiver) addFile(it *item) error {
 		// The header just queued is the last of the pending bytes: the
 		// content follows it, before anything is read of it.
 		start := a.offset + int64(a.pend.Len())
-		a.spans(ContentSpan{Start: start, End: start + size, Name: it.name})
+		a.run = a.fileRun(it, size)
+		a.spans(ContentSpan{Start: start, End: start + size, Name: it.name, file: a.run})
 	}
 	if it.file != nil {
 		a.file, a.path, a.size, a.left = it.file, it.path, size, size
@@ -435,6 +440,7 @@ func (a *archiver) readFile(p []byte) (int, error) {
 	a.read(int64(n))
 	switch {
 	case err == io.EOF || (err == nil && n == 0):
+		a.spoil()
 		a.warn("%s: shrank from %d to %d bytes while read; padded with zeros", a.path, a.size, a.size-a.left)
 		a.pad, a.left = a.left, 0
 	case err != nil:
@@ -461,12 +467,46 @@ func (a *archiver) endFile() error {
 	}
 	var one [1]byte
 	if n, _ := a.file.Read(one[:]); n > 0 {
+		a.spoil()
 		a.warn("%s: grew while read; archived its first %d bytes", a.path, a.size)
 	}
 	a.file.Close()
-	a.file = nil
+	a.file, a.run = nil, nil
 	a.padEntry(a.size)
 	return nil
+}
+
+// fileRun returns the file cache's record of a regular file of size bytes
+// about to be read, with its cached chunks if the cache has them for its
+// stamp; nil without a cache, for a file too small to have chunks of its
+// own, or one a hook wrote (its staging directory is new every time).
+func (a *archiver) fileRun(it *item, size int64) *fileRun {
+	if a.cache == nil || size < LargeFileSize || it.file == nil || a.inExtra(it.path) {
+		return nil
+	}
+	st, ok := stampOf(it.fi)
+	if !ok || st.Size != size {
+		return nil
+	}
+	return &fileRun{path: it.path, stamp: st, cached: a.cache.lookup(it.path, st)}
+}
+
+// inExtra says whether p lies in one of the extra directories.
+func (a *archiver) inExtra(p string) bool {
+	for _, x := range a.src.Extra {
+		if within(p, x.Dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// spoil marks the large file being read as changed while read: the cache
+// does not record it.
+func (a *archiver) spoil() {
+	if a.run != nil {
+		a.run.spoiled.Store(true)
+	}
 }
 
 // padEntry queues the zeros after an entry of size bytes up to the next

@@ -175,3 +175,46 @@ func BenchmarkChunkDedup(b *testing.B) {
 	b.ReportMetric(float64(newRaw)/float64(res.Size)*100, "new-raw-%")
 	b.ReportMetric(float64(res.Added)/float64(first.Added)*100, "new-stored-%")
 }
+
+// Known answers from the set, as the executor's chunk store does from its
+// parents' chunk lists.
+func (s *discardStore) Known(id ChunkID) bool { return s.have != nil && s.have.Has(id) }
+
+// BenchmarkFileCache measures the next snapshot after ~1% of the corpus
+// changed, without and with the first snapshot's file cache: how much of
+// the stream is cut, and how fast.
+func BenchmarkFileCache(b *testing.B) {
+	size := benchCorpusSize(b)
+	root := filepath.Join(b.TempDir(), "corpus")
+	big, small := benchCorpus(b, root, size)
+	path := filepath.Join(b.TempDir(), "files.cache")
+	c, _ := LoadFileCache(path)
+	first, err := WriteChunks(context.Background(), Source{Paths: []string{root}}, ChunkOptions{Cache: c}, &discardStore{})
+	mustDo(b, err)
+	mustDo(b, c.Save())
+	saved, err := os.ReadFile(path)
+	mustDo(b, err)
+	have := NewChunkSet()
+	have.AddList(first.Chunks)
+	changeOnePercent(b, root, size, big, small)
+	for _, cached := range []bool{false, true} {
+		b.Run(map[bool]string{false: "without", true: "with"}[cached], func(b *testing.B) {
+			b.SetBytes(size)
+			var res *ChunkedResult
+			for b.Loop() {
+				var c *FileCache
+				if cached {
+					b.StopTimer()
+					mustDo(b, os.WriteFile(path, saved, 0o600)) // the first snapshot's, every time
+					b.StartTimer()
+					c, _ = LoadFileCache(path)
+				}
+				res, err = WriteChunks(context.Background(), Source{Paths: []string{root}}, ChunkOptions{Cache: c}, &discardStore{have: have})
+				mustDo(b, err)
+				mustDo(b, c.Save())
+			}
+			b.ReportMetric(float64(res.CutBytes)/float64(res.Size)*100, "cut-%")
+			b.ReportMetric(float64(res.CacheFallbacks), "fallbacks")
+		})
+	}
+}

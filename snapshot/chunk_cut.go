@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -77,6 +79,12 @@ type cutter struct {
 	large bool          // the segment is spans[0]'s content
 
 	small, big *chunkers.Chunker
+
+	known     func(ChunkID) bool // the chunks known present at the destination; nil: none
+	spare     [2][]byte          // a cached span held back and the one being read
+	cut       int64              // bytes cut by the chunkers
+	cached    int64              // bytes passed on along cached spans
+	fallbacks int                // files whose cached spans did not match
 }
 
 // cutBufferSize is how much of the stream the cutter reads at a time.
@@ -112,15 +120,32 @@ func (c *cutter) span(s ContentSpan) {
 	}
 }
 
+// chunkMeta is what the cutter knows of a chunk besides its bytes.
+type chunkMeta struct {
+	file   *fileRun // the large file whose content the chunk is; nil for the rest
+	id     ChunkID  // the chunk's ID, when cached
+	cached bool     // the chunk is a cached span of file, hashed to id and known present
+}
+
 // run cuts the whole stream, calling emit with each chunk in stream order.
 // The chunk is valid only during the call.
 func (c *cutter) run(emit func([]byte) error) error {
+	return c.runMeta(func(b []byte, _ chunkMeta) error { return emit(b) })
+}
+
+// runMeta is run, with what the cutter knows of each chunk.
+func (c *cutter) runMeta(emit func([]byte, chunkMeta) error) error {
 	for {
-		ch := c.small
-		if c.large {
-			ch = c.big
+		var err error
+		switch {
+		case !c.large:
+			err = c.segment(c.small, segmentReader{c}, chunkMeta{}, emit)
+		case c.usable(c.spans[0].file):
+			err = c.cachedSegment(c.spans[0].file, emit)
+		default:
+			err = c.segment(c.big, segmentReader{c}, chunkMeta{file: c.spans[0].file}, emit)
 		}
-		if err := c.segment(ch, emit); err != nil {
+		if err != nil {
 			return err
 		}
 		if c.large {
@@ -137,16 +162,17 @@ func (c *cutter) run(emit func([]byte) error) error {
 	}
 }
 
-// segment cuts one segment with ch.
-func (c *cutter) segment(ch *chunkers.Chunker, emit func([]byte) error) error {
-	ch.Reset(segmentReader{c})
+// segment cuts one segment, read from r, with ch.
+func (c *cutter) segment(ch *chunkers.Chunker, r io.Reader, m chunkMeta, emit func([]byte, chunkMeta) error) error {
+	ch.Reset(r)
 	for {
 		chunk, err := ch.Next()
 		if err != nil && err != io.EOF {
 			return err
 		}
 		if len(chunk) > 0 {
-			if e := emit(chunk); e != nil {
+			c.cut += int64(len(chunk))
+			if e := emit(chunk, m); e != nil {
 				return e
 			}
 		}
@@ -154,6 +180,68 @@ func (c *cutter) segment(ch *chunkers.Chunker, emit func([]byte) error) error {
 			return nil
 		}
 	}
+}
+
+// usable says whether the file cache's chunks of f may stand in for its
+// cut: there are some, and every one is known present at the destination.
+func (c *cutter) usable(f *fileRun) bool {
+	if f == nil || f.cached == nil || c.known == nil {
+		return false
+	}
+	for _, ref := range f.cached {
+		if !c.known(ref.ID) {
+			return false
+		}
+	}
+	return true
+}
+
+// cachedSegment passes the content of the large file f on along its cached
+// spans instead of cutting it: it reads each span, hashes it and compares
+// the digest with the cached ID. Where they all match, the chunks are those
+// the cut would give, since the cut of a large file starts afresh at its
+// content's start and the cache holds only what it gave for this stamp and
+// chunker. At the first span that differs, the cut takes over, from the
+// start of the span before it (held back until then) — the same chunks as
+// a cut of the whole file, because FastCDC starts afresh at each boundary:
+// where the chunk before a boundary ends depends only on its own bytes,
+// the first byte after it, and how much of the file is left, and all of
+// these are unchanged up to the held-back span (TestCutRestartsAtBoundary).
+func (c *cutter) cachedSegment(f *fileRun, emit func([]byte, chunkMeta) error) error {
+	if c.spare[0] == nil {
+		c.spare = [2][]byte{make([]byte, MaxChunkSize), make([]byte, MaxChunkSize)}
+	}
+	held, cur := c.spare[0][:0], c.spare[1]
+	var heldID ChunkID
+	for _, ref := range f.cached {
+		n, err := io.ReadFull(segmentReader{c}, cur[:ref.Size])
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return err
+		}
+		if int64(n) != ref.Size || sha256.Sum256(cur[:n]) != ref.ID {
+			c.fallbacks++
+			rest := io.MultiReader(bytes.NewReader(held), bytes.NewReader(cur[:n]), segmentReader{c})
+			return c.segment(c.big, rest, chunkMeta{file: f}, emit)
+		}
+		if err := c.emitCached(held, heldID, f, emit); err != nil {
+			return err
+		}
+		held, cur, heldID = cur[:n], held[:cap(held)], ref.ID
+	}
+	if left, _ := c.left(); left != 0 { // cannot be (the spans cover the file's size), but if so: cut
+		c.fallbacks++
+		return c.segment(c.big, io.MultiReader(bytes.NewReader(held), segmentReader{c}), chunkMeta{file: f}, emit)
+	}
+	return c.emitCached(held, heldID, f, emit)
+}
+
+// emitCached passes on a cached span, if any.
+func (c *cutter) emitCached(span []byte, id ChunkID, f *fileRun, emit func([]byte, chunkMeta) error) error {
+	if len(span) == 0 {
+		return nil
+	}
+	c.cached += int64(len(span))
+	return emit(span, chunkMeta{file: f, id: id, cached: true})
 }
 
 // segmentReader reads the cutter's current segment, ending with io.EOF at

@@ -33,6 +33,19 @@ type ChunkOptions struct {
 	// (file contents, before compression), from the goroutine that reads
 	// the sources; it must be quick.
 	Progress func(n int64)
+	// Cache, when set, is the file cache of this destination and
+	// application: the large files it holds unchanged are hashed along
+	// their cached chunks rather than cut, where every chunk is known
+	// present (the store must have a Known method, see ChunkKnower), and
+	// the files of this run are recorded in it for FileCache.Save.
+	Cache *FileCache
+}
+
+// ChunkKnower is a ChunkSink that can tell, without asking the destination,
+// that it holds a chunk — e.g. because a complete snapshot there references
+// it. Only such chunks are taken from the file cache.
+type ChunkKnower interface {
+	Known(id ChunkID) bool
 }
 
 // maxChunkWorkers bounds the default concurrency, and so memory: each
@@ -48,6 +61,14 @@ type ChunkedResult struct {
 	AddedChunks int        // chunks this run stored
 	Summary     SourceSummary
 	Warnings    []string // files that changed or vanished while read, skipped special files
+
+	// What the file cache saved: bytes of the stream cut by the chunker,
+	// bytes of unchanged large files passed on along their cached chunks
+	// instead (read and hashed, but neither cut, looked up, compressed nor
+	// stored), and files whose cached chunks did not match their content
+	// (cut after all).
+	CutBytes, CachedBytes int64
+	CacheFallbacks        int
 }
 
 // List returns what chunks.txt and data.tar.sha256 record of the stream.
@@ -77,23 +98,32 @@ func WriteChunks(ctx context.Context, src Source, opts ChunkOptions, store Chunk
 		return nil, err
 	}
 	a.spans = c.span
+	if opts.Cache != nil {
+		opts.Cache.begin()
+		a.cache = opts.Cache
+		if k, ok := store.(ChunkKnower); ok {
+			c.known = k.Known
+		}
+	}
 	p, err := newChunkPipeline(ctx, cancel, opts, store)
 	if err != nil {
 		return nil, err
 	}
-	err = c.run(p.submit)
+	err = c.runMeta(p.submit)
 	res, perr := p.finish(err)
 	if perr != nil {
 		return nil, perr
 	}
 	a.summary.Paths = src.Paths
 	res.Summary, res.Warnings = a.summary, a.warnings
+	res.CutBytes, res.CachedBytes, res.CacheFallbacks = c.cut, c.cached, c.fallbacks
 	return res, nil
 }
 
 // chunkJob is one chunk on its way through the pipeline.
 type chunkJob struct {
 	data  []byte // the chunk, in a buffer of the pipeline's free list
+	meta  chunkMeta
 	id    ChunkID
 	added int64 // compressed bytes stored, if this job stored the chunk
 	err   error
@@ -107,6 +137,8 @@ type chunkPipeline struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	store  ChunkSink
+	cache  *FileCache
+	file   *fileRun  // the large file the collector is recording, if any
 	seen   *ChunkSet // chunks of this run looked up (or being stored) already
 	free   chan []byte
 	jobs   chan *chunkJob
@@ -125,7 +157,7 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 		n = min(runtime.GOMAXPROCS(0), maxChunkWorkers)
 	}
 	inFlight := 2*n + 2
-	p := &chunkPipeline{ctx: ctx, cancel: cancel, store: store, seen: NewChunkSet(),
+	p := &chunkPipeline{ctx: ctx, cancel: cancel, store: store, cache: opts.Cache, seen: NewChunkSet(),
 		free: make(chan []byte, inFlight), jobs: make(chan *chunkJob, inFlight),
 		order: make(chan *chunkJob, inFlight), done: make(chan struct{}), stream: sha256.New()}
 	for range inFlight {
@@ -153,7 +185,7 @@ func chunkEncoderOptions(level int) []zstd.EOption {
 }
 
 // submit hands one chunk, valid only during the call, to the workers.
-func (p *chunkPipeline) submit(chunk []byte) error {
+func (p *chunkPipeline) submit(chunk []byte, m chunkMeta) error {
 	var buf []byte
 	select {
 	case buf = <-p.free:
@@ -163,18 +195,24 @@ func (p *chunkPipeline) submit(chunk []byte) error {
 	if cap(buf) < len(chunk) {
 		buf = make([]byte, 0, max(len(chunk), SmallCut.Max))
 	}
-	j := &chunkJob{data: append(buf[:0], chunk...), done: make(chan struct{})}
+	j := &chunkJob{data: append(buf[:0], chunk...), meta: m, id: m.id, done: make(chan struct{})}
 	p.order <- j // never blocks: there are no more jobs than free buffers
 	p.jobs <- j
 	return nil
 }
 
-// worker hashes each job's chunk and stores it if nobody has yet.
+// worker hashes each job's chunk and stores it if nobody has yet. A chunk
+// of the file cache is hashed and known present already.
 func (p *chunkPipeline) worker(enc *zstd.Encoder) {
 	defer p.wg.Done()
 	defer enc.Close()
 	var frame []byte
 	for j := range p.jobs {
+		if j.meta.cached {
+			p.seen.Add(j.id)
+			close(j.done)
+			continue
+		}
 		j.id = sha256.Sum256(j.data)
 		if p.ctx.Err() == nil && p.seen.Add(j.id) {
 			frame, j.added, j.err = p.store1(enc, j, frame)
@@ -219,11 +257,26 @@ func (p *chunkPipeline) collect() {
 
 func (p *chunkPipeline) record(j *chunkJob) {
 	p.stream.Write(j.data)
-	p.res.Chunks = append(p.res.Chunks, ChunkRef{ID: j.id, Size: int64(len(j.data))})
+	ref := ChunkRef{ID: j.id, Size: int64(len(j.data))}
+	p.res.Chunks = append(p.res.Chunks, ref)
+	p.recordFile(j.meta.file, ref)
 	p.res.Size += int64(len(j.data))
 	if j.added > 0 {
 		p.res.Added += j.added
 		p.res.AddedChunks++
+	}
+}
+
+// recordFile gives the file cache each large file's chunks once its last
+// one is in: chunks come in stream order, and a large file's are together.
+func (p *chunkPipeline) recordFile(f *fileRun, ref ChunkRef) {
+	if f != p.file && p.file != nil {
+		p.cache.record(p.file)
+		p.file.chunks = nil
+	}
+	p.file = f
+	if f != nil {
+		f.chunks = append(f.chunks, ref)
 	}
 }
 
@@ -245,6 +298,7 @@ func (p *chunkPipeline) finish(err error) (*ChunkedResult, error) {
 	case p.ctx.Err() != nil:
 		return nil, context.Cause(p.ctx)
 	}
+	p.recordFile(nil, ChunkRef{})
 	p.res.SHA256 = hex.EncodeToString(p.stream.Sum(nil))
 	return &p.res, nil
 }

@@ -24,6 +24,16 @@ func linkKey(fi fs.FileInfo) (inodeKey, bool) {
 	return inodeKey{dev: st.Dev, ino: st.Ino}, true
 }
 
+// stampOf returns what says the file of fi is unchanged since the file
+// cache saw it: its size, mtime, ctime and inode.
+func stampOf(fi fs.FileInfo) (fileStamp, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileStamp{}, false
+	}
+	return fileStamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano(), CTime: st.Ctim.Nano(), Ino: st.Ino}, true
+}
+
 // noXattrs says whether err means the file system keeps no extended
 // attributes (or none of that name): nothing to record, not a failure.
 func noXattrs(err error) bool {

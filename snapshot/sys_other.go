@@ -15,6 +15,9 @@ type inodeKey struct{ dev, ino uint64 }
 // linkKey: hard links are archived as separate files on this system.
 func linkKey(fs.FileInfo) (inodeKey, bool) { return inodeKey{}, false }
 
+// stampOf: the file cache is not used on this system.
+func stampOf(fs.FileInfo) (fileStamp, bool) { return fileStamp{}, false }
+
 var errNotHere = errors.New("not supported on this system")
 
 func fileXattrs(*os.File) (map[string]string, error)            { return nil, nil }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -239,7 +240,7 @@ func (g *globals) confirmAs(verb string, p *planner.Plan) error {
 // holds is exit code 4.
 func (g *globals) execute(ctx context.Context, s *survey, p *planner.Plan, parallel int, now func() time.Time) (*executor.Report, error) {
 	rep, err := reconcile.Apply(ctx, s, p, reconcile.ApplyOptions{
-		Options:  executor.Options{Parallel: parallel, Now: now, Version: strataVersion()},
+		Options:  executor.Options{Parallel: parallel, Now: now, Version: strataVersion(), Log: slog.New(g.logger)},
 		Progress: g.progress,
 	})
 	var locked *executor.LockedError

@@ -70,9 +70,11 @@ type bench struct {
 	hist   *history // the daily series of P9–P11, once started
 }
 
-// strataCmd runs strata on the config in dir.
+// strataCmd runs strata on the config in dir, with its file cache under
+// the scratch directory, not the user's.
 func (b *bench) strataCmd(dir string, args ...string) *exec.Cmd {
-	return command(nil, b.strata, append([]string{"-C", dir, "--no-color"}, args...)...)
+	env := []string{"XDG_CACHE_HOME=" + filepath.Join(b.work, "strata-xdg-cache")}
+	return command(env, b.strata, append([]string{"-C", dir, "--no-color"}, args...)...)
 }
 
 // config writes a strata configuration into dir and returns dir.
