@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -16,23 +15,14 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/executor"
+	"github.com/stratabackup/strata/internal/testservers"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/snapshot"
 )
 
 // TestMain keeps the file caches of every test of the package out of the
 // user's own cache directory.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "strata-cache-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Setenv("XDG_CACHE_HOME", dir)
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testservers.RunWithTempCache(m) }
 
 // oneTier is one application without hooks (whose output would differ
 // between snapshots) on one local destination.
