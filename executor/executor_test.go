@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -270,5 +272,43 @@ func TestSnapshotWarningsRecorded(t *testing.T) {
 	}
 	if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], sock) {
 		t.Errorf("manifest warnings %q, want one naming %s", m.Warnings, sock)
+	}
+}
+
+// TestKilledLeaseWriteIsCleanedUp: what a kill -9 leaves of writing a lease
+// (a temporary object in the locks folder) is deleted by the next apply's
+// Acquire when its holder is dead or it is plainly abandoned; one that may
+// still be being written is left alone.
+func TestKilledLeaseWriteIsCleanedUp(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	host, _ := os.Hostname()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	locks := filepath.Join(e.dir, "store/primary/.strata/locks")
+	deadTemp := filepath.Join(locks, "aaaa.json"+snapshot.TempMarker+"1111")
+	write(t, deadTemp, fmt.Sprintf(`{"id":"aaaa","host":%q,"pid":%d,"created":"2026-01-01T00:00:00Z","expires":"2099-01-01T00:00:00Z"}`, host, dead.Process.Pid))
+	oldTemp := filepath.Join(locks, "bbbb.json"+snapshot.TempMarker+"2222")
+	write(t, oldTemp, "")
+	past := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(oldTemp, past, past); err != nil {
+		t.Fatal(err)
+	}
+	youngTemp := filepath.Join(locks, "cccc.json"+snapshot.TempMarker+"3333")
+	write(t, youngTemp, "")
+
+	ls, err := executor.Acquire(context.Background(), e.stores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls.Release()
+	for _, p := range []string{deadTemp, oldTemp} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s was left behind (err %v)", filepath.Base(p), err)
+		}
+	}
+	if _, err := os.Stat(youngTemp); err != nil {
+		t.Errorf("a lease write perhaps in progress was deleted: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
 )
 
@@ -88,9 +89,37 @@ func Acquire(ctx context.Context, stores Stores) (*Leases, error) {
 			return nil, &LockedError{Destination: name, Holder: holder}
 		}
 	}
+	for _, name := range stores.names() {
+		cleanLeaseTemps(ctx, stores[name])
+	}
 	go ls.renew()
 	fault(FaultAfterLease)
 	return ls, nil
+}
+
+// abandonedLeaseWrite is how old a temporary lease object must be to count
+// as abandoned whatever it holds: writing a lease takes well under a second.
+const abandonedLeaseWrite = 10 * time.Second
+
+// cleanLeaseTemps deletes what a killed apply left of writing its lease: a
+// temporary object in the locks folder that names a dead holder of this
+// host, or that is older than abandonedLeaseWrite. It is not a lease, so
+// deleting it can cost at most the lease write of an apply just starting
+// (which then fails and says so), never a lease in force. Errors are left
+// for the next apply.
+func cleanLeaseTemps(ctx context.Context, st providers.Store) {
+	var temps []providers.Entry
+	_ = st.ListDir(ctx, snapshot.LocksDir, func(e providers.Entry) error {
+		if !isLease(e.Path) {
+			temps = append(temps, e)
+		}
+		return nil
+	})
+	for _, e := range temps {
+		if time.Since(e.ModTime) > abandonedLeaseWrite || readLease(ctx, st, e.Path).Dead {
+			_ = st.Delete(ctx, e.Path)
+		}
+	}
 }
 
 func (ls *Leases) write(ctx context.Context, name string) error {
