@@ -54,9 +54,8 @@ func (ap *appPlan) check(c *spec.Check, tp *tierPlan) {
 		ap.wakeAt(last.Add(c.Every), fmt.Sprintf("check %q of %s at tier %s", c.Name, ap.app.Name, tp.tier.Name))
 		return
 	}
-	lp, cp := ap.checkCopy(tp)
-	pl, pc := pendingCheckCopy(tp)
-	if cp == nil && pc == nil {
+	c2, ok := ap.newestHealthy(tp)
+	if !ok {
 		return // nothing healthy to test yet; the apply that brings a copy re-plans
 	}
 	reason := "never checked"
@@ -65,37 +64,18 @@ func (ap *appPlan) check(c *spec.Check, tp *tierPlan) {
 	}
 	a := Action{Kind: Check, App: ap.app.Name, Reason: reason,
 		CheckRun: &CheckParams{Name: c.Name, Paths: c.Paths, Command: c.Command, Timeout: c.Timeout, Every: c.Every, ScratchDir: c.ScratchDir}}
-	var sec int64
-	if pc != nil && (cp == nil || pc.sec > secOf(cp)) {
+	sec, lp := c2.sec, c2.lp
+	if pc := c2.pending; pc != nil {
 		// a newer copy this plan brings to the tier: test it once it is there
-		sec, lp = pc.sec, pl
 		a.Snapshot, a.Dir, a.DependsOn = idString(sec, pc.isNew), dirOf(lp.appPath, sec, pc.isNew), []string{pc.key}
 		a.Key = actionKey(Check, ap.app.Name, lp.loc, sec, pc.isNew)
 	} else {
-		sec = secOf(cp)
-		a.Snapshot, a.Dir, a.DependsOn = cp.ID.String(), cp.Dir, lp.after(sec, nil)
+		a.Snapshot, a.Dir, a.DependsOn = c2.cp.ID.String(), c2.cp.Dir, lp.after(sec, nil)
 		a.Key = actionKey(Check, ap.app.Name, lp.loc, sec, false)
 	}
 	a.Location, a.AppPath = lp.loc, lp.appPath
 	ap.add(a, tp.idx, lp.destIdx, sec)
 	ap.wakeAt(ap.now.Add(c.Every), fmt.Sprintf("check %q of %s at tier %s", c.Name, ap.app.Name, tp.tier.Name))
-}
-
-// pendingCheckCopy is the newest copy this plan makes or brings to the
-// tier, or nil.
-func pendingCheckCopy(tp *tierPlan) (*locPlan, *pendingCopy) {
-	var bestLP *locPlan
-	var best *pendingCopy
-	for _, lp := range tp.locs {
-		for _, list := range [][]pendingCopy{lp.made, lp.incoming} {
-			for i := range list {
-				if best == nil || list[i].sec > best.sec {
-					bestLP, best = lp, &list[i]
-				}
-			}
-		}
-	}
-	return bestLP, best
 }
 
 // lastChecked is the newest checked.json of any copy at the tier; listed
@@ -110,26 +90,6 @@ func lastChecked(tp *tierPlan) (last time.Time, listed bool) {
 		}
 	}
 	return last, true
-}
-
-// checkCopy is the copy a check tests: the newest healthy one at the tier
-// that this plan does not purge and that is not dated in the future.
-func (ap *appPlan) checkCopy(tp *tierPlan) (*locPlan, *Copy) {
-	var bestLP *locPlan
-	var best *Copy
-	for _, lp := range tp.locs {
-		for i := len(lp.copies) - 1; i >= 0; i-- {
-			c := &lp.copies[i]
-			if !c.Healthy() || ap.future(c) || (lp.purged != nil && lp.purged[i]) {
-				continue
-			}
-			if best == nil || secOf(c) > secOf(best) || (secOf(c) == secOf(best) && best.Verified.IsZero() && !c.Verified.IsZero()) {
-				bestLP, best = lp, c
-			}
-			break
-		}
-	}
-	return bestLP, best
 }
 
 // describeCheck is the human form of a check action.

@@ -83,15 +83,6 @@ func AddStandbys(inv *Inventory, states []StandbyState) {
 	inv.Fingerprint = hex.EncodeToString(h.Sum(nil))
 }
 
-// standbyCand is the newest healthy copy of the application at a tier:
-// existing (dir set) or pending (key set).
-type standbyCand struct {
-	sec int64
-	lp  *locPlan
-	dir string
-	key string
-}
-
 // planStandbys plans a refresh of each standby of the application whose
 // tier has a newer healthy snapshot than the standby holds, or that an
 // interrupted refresh left unfinished. It runs last: it needs the purges
@@ -114,8 +105,12 @@ func (ap *appPlan) planStandby(s *spec.Standby) {
 	case st.Err != "":
 		ap.warnf("standby %s: cannot read %s: %s; it is restored again", s.Name, s.Path, st.Err)
 	}
-	c := ap.standbyCandidate(s.Tier)
-	if c == nil {
+	tp := ap.tierPlanOf(s.Tier)
+	if tp == nil {
+		return
+	}
+	c, ok := ap.newestHealthy(tp)
+	if !ok {
 		return
 	}
 	reason, due := standbyReason(s, st, c.sec)
@@ -123,14 +118,14 @@ func (ap *appPlan) planStandby(s *spec.Standby) {
 		return
 	}
 	a := Action{Key: "standby:" + s.Name, Kind: Standby, App: ap.app.Name, Location: c.lp.loc, AppPath: c.lp.appPath,
-		Dir: c.dir, Reason: reason,
-		Standby: &StandbyParams{Name: s.Name, Path: s.Path, After: slices.Clone(s.After), Timeout: s.Timeout, Fallback: ap.standbyFallback(s.Tier, c)}}
-	if c.key != "" {
-		a.DependsOn = []string{c.key}
+		Reason:  reason,
+		Standby: &StandbyParams{Name: s.Name, Path: s.Path, After: slices.Clone(s.After), Timeout: s.Timeout, Fallback: standbyFallback(tp, c)}}
+	if c.pending != nil {
+		a.DependsOn = []string{c.pending.key}
 	} else {
-		a.Snapshot = idOf(c.sec).String()
+		a.Snapshot, a.Dir = idOf(c.sec).String(), c.cp.Dir
 	}
-	ap.add(a, ap.tierIdx(s.Tier), c.lp.destIdx, c.sec)
+	ap.add(a, tp.idx, c.lp.destIdx, c.sec)
 }
 
 // standbyReason says why a standby is refreshed, and whether it is.
@@ -155,43 +150,11 @@ func standbyReason(s *spec.Standby, st StandbyState, sec int64) (string, bool) {
 	return "", false
 }
 
-// standbyCandidate is the newest healthy copy of the application at the
-// tier that this plan does not purge, or the newest copy the plan brings
-// there; an existing copy is preferred to a pending one of the same time,
-// an earlier location to a later one.
-func (ap *appPlan) standbyCandidate(tier string) *standbyCand {
-	tp := ap.tierPlanOf(tier)
-	if tp == nil {
-		return nil
-	}
-	var best *standbyCand
-	better := func(c standbyCand) {
-		if best == nil || c.sec > best.sec || (c.sec == best.sec && best.key != "" && c.key == "") {
-			best = &c
-		}
-	}
-	for _, lp := range tp.locs {
-		if lp.failed {
-			continue
-		}
-		for i := range lp.copies {
-			c := &lp.copies[i]
-			if c.Healthy() && !ap.future(c) && (lp.purged == nil || !lp.purged[i]) {
-				better(standbyCand{sec: secOf(c), lp: lp, dir: c.Dir})
-			}
-		}
-		for _, p := range slices.Concat(lp.made, lp.incoming) {
-			better(standbyCand{sec: p.sec, lp: lp, key: p.key})
-		}
-	}
-	return best
-}
-
 // standbyFallback lists the other existing healthy copies of the chosen
 // snapshot at the tier.
-func (ap *appPlan) standbyFallback(tier string, c *standbyCand) []StandbyCopy {
+func standbyFallback(tp *tierPlan, c tierCandidate) []StandbyCopy {
 	var out []StandbyCopy
-	for _, lp := range ap.tierPlanOf(tier).locs {
+	for _, lp := range tp.locs {
 		if lp == c.lp || lp.failed {
 			continue
 		}
@@ -209,13 +172,6 @@ func (ap *appPlan) tierPlanOf(name string) *tierPlan {
 		}
 	}
 	return nil
-}
-
-func (ap *appPlan) tierIdx(name string) int {
-	if tp := ap.tierPlanOf(name); tp != nil {
-		return tp.idx
-	}
-	return 0
 }
 
 // describeStandby is the human form of a standby action: "NAME: PATH <-
