@@ -107,7 +107,9 @@ func (b *bench) p10(c *corpus) (*result, error) {
 }
 
 // chunkStats adds what strata's chunk store holds: chunks, their mean
-// uncompressed size, the objects per TB that implies, and the chunker.
+// uncompressed size, the objects per TB that implies — of unique
+// uncompressed data, of compressed chunk files stored, and of one
+// snapshot's logical size — and the chunker.
 func (b *bench) chunkStats(r *result, dest string) error {
 	all, err := findSnapshots(dest)
 	if err != nil {
@@ -116,6 +118,8 @@ func (b *bench) chunkStats(r *result, dest string) error {
 	sizes := map[string]int64{}
 	var logical int64
 	var chunker string
+	var lastRefs int
+	var lastSize int64
 	for _, s := range all {
 		m, err := readManifest(s.Dir)
 		if err != nil {
@@ -123,9 +127,11 @@ func (b *bench) chunkStats(r *result, dest string) error {
 		}
 		logical += m.Size
 		chunker = m.Chunker
-		if err := chunkSizes(s.Dir, sizes); err != nil {
+		refs, err := chunkSizes(s.Dir, sizes)
+		if err != nil {
 			return err
 		}
+		lastRefs, lastSize = refs, m.Size
 	}
 	var unique, small int64
 	for _, n := range sizes {
@@ -134,13 +140,21 @@ func (b *bench) chunkStats(r *result, dest string) error {
 			small++
 		}
 	}
+	stored, err := dirSize(filepath.Join(dest, ".strata", "chunks"))
+	if err != nil {
+		return err
+	}
 	n := float64(len(sizes))
 	r.Values["chunks"], r.Values["unique_bytes"], r.Values["logical_bytes"] = n, float64(unique), float64(logical)
+	r.Values["chunk_files_bytes"] = float64(stored)
 	r.Values["chunks_per_gib"] = n / (float64(unique) / (1 << 30))
 	r.Values["objects_per_tb"] = n / float64(unique) * 1e12
-	r.note("chunker %s: %d chunks of %s unique data (mean %s; %d under 512 KiB, the small cut and file tails) for %s of logical snapshots (dedup %.1f×): %.0f chunks per GiB, about %.2f million objects per TB stored",
+	r.Values["objects_per_stored_tb"] = n / float64(max(stored, 1)) * 1e12
+	r.Values["objects_per_logical_tb"] = float64(lastRefs) / float64(max(lastSize, 1)) * 1e12
+	r.note("chunker %s: %d chunks of %s unique data (mean %s; %d under 512 KiB, the small cut and file tails) for %s of logical snapshots (dedup %.1f×): %.0f chunks per GiB; objects per TB: %.2f million of unique uncompressed data, %.2f million of compressed chunk files stored (%s), %.2f million of one snapshot's logical data (the last names %d chunks)",
 		chunker, len(sizes), human(unique), human(unique/int64(max(n, 1))), small, human(logical), float64(logical)/float64(unique),
-		r.Values["chunks_per_gib"], r.Values["objects_per_tb"]/1e6)
+		r.Values["chunks_per_gib"], r.Values["objects_per_tb"]/1e6, r.Values["objects_per_stored_tb"]/1e6, human(stored),
+		r.Values["objects_per_logical_tb"]/1e6, lastRefs)
 	return nil
 }
 
@@ -162,19 +176,20 @@ func readManifest(dir string) (*snapManifest, error) {
 }
 
 // chunkSizes adds the uncompressed size of each chunk dir's chunks.txt
-// names to sizes (chunk ID → bytes).
-func chunkSizes(dir string, sizes map[string]int64) error {
+// names to sizes (chunk ID → bytes), and returns how many lines it has.
+func chunkSizes(dir string, sizes map[string]int64) (int, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "chunks.txt"))
 	if err != nil {
-		return err
+		return 0, err
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, line := range lines {
 		var id string
 		var n int64
 		if _, err := fmt.Sscanf(line, "%s %d", &id, &n); err != nil {
-			return fmt.Errorf("%s/chunks.txt: %q: %v", dir, line, err)
+			return 0, fmt.Errorf("%s/chunks.txt: %q: %v", dir, line, err)
 		}
 		sizes[id] = n
 	}
-	return nil
+	return len(lines), nil
 }
