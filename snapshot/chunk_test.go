@@ -248,7 +248,7 @@ func TestChunkDeterminism(t *testing.T) {
 		}
 		runtime.GOMAXPROCS(old)
 	}
-	if want := "fastcdc-v1.0.0/16k-64k-256k/512k-1m-4m@1m"; Chunker() != want {
+	if want := "fastcdc-v1.0.0/8k-32k-128k/512k-1m-4m@1m"; Chunker() != want {
 		t.Errorf("Chunker() = %q, want %q", Chunker(), want)
 	}
 }
