@@ -289,12 +289,25 @@ func checkUnreadable(t *testing.T, root string, words ...string) {
 		}
 		for _, w := range words {
 			// A short word turns up in megabytes of ciphertext by chance
-			// (3 bytes: about once per 16 MiB); 8 bytes never do.
-			if strings.Contains(rel, w) || (len(w) >= 8 && bytes.Contains(b, []byte(w))) {
+			// (3 bytes: about once per 16 MiB); 8 bytes never do. Likewise
+			// in the base32 of encrypted names ("…gkapp22n…"): a plain name
+			// is a whole segment, or a word and its extension.
+			if plainName(rel, w) || (len(w) >= 8 && bytes.Contains(b, []byte(w))) {
 				t.Errorf("%q readable on the S3 server in %s", w, rel)
 			}
 		}
 	}
+}
+
+// plainName says whether a segment of rel is w in clear: w itself, w and an
+// extension, or (8 bytes or more) anywhere in a segment.
+func plainName(rel, w string) bool {
+	for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {
+		if seg == w || strings.HasPrefix(seg, w+".") || (len(w) >= 8 && strings.Contains(seg, w)) {
+			return true
+		}
+	}
+	return false
 }
 
 // compareRestored checks that every file of data is restored byte for byte
