@@ -139,7 +139,9 @@ func newCell(a reconcile.AppStatus, c column, now time.Time) cell {
 	l := a.Locations[i]
 	out.State = "ok"
 	out.Count = plural(l.Snapshots, "snapshot")
-	out.Size = executor.HumanBytes(l.Bytes)
+	if l.Logical > 0 { // what the snapshots restore to, as `strata ls` says
+		out.Size = executor.HumanBytes(l.Logical)
+	}
 	if l.Snapshots > 0 {
 		out.Verified = fmt.Sprintf("%d%% verified", l.Verified*100/l.Snapshots)
 	}
