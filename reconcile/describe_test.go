@@ -37,10 +37,17 @@ func TestStatusHasRetentionAndHistory(t *testing.T) {
 	if len(app.History) != 2 {
 		t.Fatalf("history = %+v, want 2 points", app.History)
 	}
+	var logical int64
 	for i, p := range app.History {
 		if p.Error != "" || p.Files < 1 || p.Bytes != int64(len("hello from the loop\n")) || p.Size <= p.Bytes || p.ID != snaps[1-i].ID {
 			t.Errorf("history point %d = %+v; want snapshot %s, 1 file of 20 bytes", i, p, snaps[1-i].ID)
 		}
+		logical += p.Size
+	}
+	// The location's logical size is that of the snapshots it holds, as
+	// `strata ls` shows it (the page's cells show it too).
+	if len(app.Locations) != 1 || app.Locations[0].Logical != logical {
+		t.Errorf("locations = %+v, want a logical size of %d", app.Locations, logical)
 	}
 }
 

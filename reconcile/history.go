@@ -72,6 +72,25 @@ func (hc historyCache) history(ctx context.Context, s *Survey, app *spec.Applica
 	return slices.Clip(out)
 }
 
+// addLogical sets each location's logical size: the sizes, from a's history,
+// of the complete snapshots there (a snapshot older than the history's
+// newest MaxHistory, or whose manifest could not be read, is not counted).
+func addLogical(a AppStatus, inv *planner.Inventory) {
+	size := make(map[snapshot.ID]int64, len(a.History))
+	for _, p := range a.History {
+		size[p.ID] = p.Size
+	}
+	for i := range a.Locations {
+		l := &a.Locations[i]
+		l.Logical = 0
+		for _, c := range inv.Copies[a.Name][planner.Location{Tier: l.Tier, Destination: l.Destination}] {
+			if c.Complete {
+				l.Logical += size[c.ID]
+			}
+		}
+	}
+}
+
 func readPoint(ctx context.Context, st executor.Stores, ref planner.CopyRef) HistoryPoint {
 	p := HistoryPoint{ID: ref.Copy.ID}
 	m, err := executor.ReadManifest(ctx, st[ref.Location.Destination], ref.Copy.Dir)

@@ -19,7 +19,8 @@ type Location struct {
 	// manifests): the chunks are shared by the destination's snapshots.
 	Bytes int64 `json:"bytes"`
 	// Logical is the sum of the complete snapshots' logical sizes (their tar
-	// streams), from their manifests: only `strata ls` reads them.
+	// streams), from their manifests: `strata ls` reads them, and watch's
+	// status takes them from its history (the newest MaxHistory).
 	Logical    int64  `json:"logical_bytes,omitempty"`
 	Verified   int    `json:"verified"`
 	Corrupt    int    `json:"corrupt"`

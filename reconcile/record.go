@@ -69,6 +69,7 @@ func (l *Loop) describe(ctx context.Context, apps []AppStatus, s *Survey) {
 	names := map[string]bool{}
 	for i, app := range l.cfg.Applications {
 		apps[i].History = l.history.history(ctx, s, app)
+		addLogical(apps[i], s.Inventory)
 		names[app.Name] = true
 	}
 	for name := range l.history {

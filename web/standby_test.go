@@ -14,7 +14,7 @@ import (
 )
 
 // TestStandbyOnPageAndStatus: after a pass that restores a standby, the
-// page and /status say what it holds and from where.
+// page, the application's page and /status say what it holds and from where.
 func TestStandbyOnPageAndStatus(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
@@ -57,6 +57,12 @@ standby "web-standby" {
 	code, body := get(t, c, srv.URL+"/")
 	if code != 200 || !strings.Contains(body, `data-standby="web-standby"`) || !strings.Contains(body, "from local/d since") {
 		t.Errorf("GET / = %d, no standby line:\n%s", code, body)
+	}
+	// The application's page (issue 14: "a click opens the application:
+	// ... its standby") says it too.
+	code, body = get(t, c, srv.URL+"/app/web")
+	if code != 200 || !strings.Contains(body, `data-standby="web-standby"`) || !strings.Contains(body, "from local/d since") {
+		t.Errorf("GET /app/web = %d, no standby line:\n%s", code, body)
 	}
 	js, err := l.Status().JSON() // what /status serves
 	if err != nil {

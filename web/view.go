@@ -75,6 +75,8 @@ type appView struct {
 	// which goes next; History the files and bytes over time.
 	Retention []retentionView
 	History   *historyView
+	// Standbys are the standby blocks that keep this application restored.
+	Standbys []reconcile.StandbyStatus
 }
 
 // newPage shapes st (locked by the caller) for the templates at now.
@@ -137,7 +139,9 @@ func newCell(a reconcile.AppStatus, c column, now time.Time) cell {
 	l := a.Locations[i]
 	out.State = "ok"
 	out.Count = plural(l.Snapshots, "snapshot")
-	out.Size = executor.HumanBytes(l.Bytes)
+	if l.Logical > 0 { // what the snapshots restore to, as `strata ls` says
+		out.Size = executor.HumanBytes(l.Logical)
+	}
 	if l.Snapshots > 0 {
 		out.Verified = fmt.Sprintf("%d%% verified", l.Verified*100/l.Snapshots)
 	}
@@ -237,6 +241,11 @@ func newAppView(st *reconcile.Status, p *page, name string) *appView {
 		}
 		v.Retention = retentionViews(a, p.At)
 		v.History = newHistory(a.History)
+		for _, s := range st.Standbys {
+			if s.App == name {
+				v.Standbys = append(v.Standbys, s)
+			}
+		}
 		if st.LastPlan != nil {
 			for _, pa := range st.LastPlan.Actions {
 				if pa.App == name {

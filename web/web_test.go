@@ -269,6 +269,14 @@ func TestApplicationPage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "<h1>web</h1>") || !strings.Contains(body, `<td class="cell ok">ok</td>`) {
 		t.Errorf("GET /app/web = %d:\n%s", code, body)
 	}
+	// The cells say the snapshots' logical size (what `strata ls` shows),
+	// not the bytes of their chunk lists and manifests.
+	var loc reconcile.Location
+	l.Status().Read(func(st *reconcile.Status) { loc = st.Apps[0].Locations[0] })
+	want := `<span class="count">1 snapshot</span> · ` + executor.HumanBytes(loc.Logical)
+	if _, page := get(t, c, srv.URL+"/"); loc.Logical <= loc.Bytes || !strings.Contains(page, want) {
+		t.Errorf("location %+v: the matrix's cell lacks %q:\n%s", loc, want, page)
+	}
 	if code, _ := get(t, c, srv.URL+"/app/nosuch"); code != http.StatusNotFound {
 		t.Errorf("GET /app/nosuch = %d, want 404", code)
 	}

@@ -33,7 +33,8 @@ func newApplyCommand(g *globals) *cobra.Command {
 		Long: `Apply plans (or takes a plan saved with 'strata plan -out FILE', refusing it
 if what is stored changed since), takes a lease on every destination it writes,
 and runs the actions: new snapshots streamed to the origin tier, transfers
-down the tiers with digest checks, verifications, purges and cleanups.
+down the tiers with digest checks, verifications, repairs, purges, cleanups,
+chunk gc, moves, standby refreshes and restore tests (check blocks).
 On a terminal it shows the plan and asks for 'yes' unless --auto-approve;
 without a terminal it needs --auto-approve or a saved plan. A saved plan is
 applied at its own time: its new snapshots are named after the time it was

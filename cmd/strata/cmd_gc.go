@@ -87,8 +87,10 @@ func runGC(ctx context.Context, g *globals, o gcOptions, args []string) error {
 // apply does (asking for "yes" on a terminal unless auto-approved).
 func (g *globals) showGCPlan(p *planner.Plan, o gcOptions) error {
 	if !o.dryRun {
-		if err := g.confirm(p, o.autoApprove); err != nil {
-			return err
+		if len(p.Actions) > 0 && !o.autoApprove {
+			if err := g.confirmAs("gc", p); err != nil {
+				return err
+			}
 		}
 		g.warnUnshown(p, o.autoApprove)
 		return nil

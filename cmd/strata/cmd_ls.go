@@ -83,6 +83,9 @@ type destTotal struct {
 	Logical    int64   `json:"logical_bytes"`
 	DedupRatio float64 `json:"dedup_ratio"`
 	Error      string  `json:"error,omitempty"`
+	// Detached says why a removable destination is detached: its chunk
+	// store is not listed (its mount point, or another drive, is not it).
+	Detached string `json:"detached,omitempty"`
 }
 
 // destinationsOf are the destinations of rows, in their order.
@@ -116,6 +119,11 @@ func (g *globals) storedTotals(ctx context.Context, s *survey, rows []reconcile.
 		t := destTotal{Destination: d}
 		if msg, failed := s.Inventory.Failed[d]; failed {
 			t.Error = "listing failed: " + msg
+			out = append(out, t)
+			continue
+		}
+		if why, detached := s.Inventory.Detached[d]; detached {
+			t.Detached = why
 			out = append(out, t)
 			continue
 		}
@@ -236,6 +244,10 @@ func printTotals(w io.Writer, totals []destTotal) {
 		if t.Error != "" {
 			msg, _, _ := strings.Cut(t.Error, ":") // the warnings say the rest
 			fmt.Fprintf(w, "destination %s: %s\n", t.Destination, msg)
+			continue
+		}
+		if t.Detached != "" { // the line below the totals says why
+			fmt.Fprintf(w, "destination %s: detached, what it stores is not known\n", t.Destination)
 			continue
 		}
 		chunks := "chunks"

@@ -31,7 +31,8 @@ func newPlanCommand(g *globals) *cobra.Command {
 		Short: "Show what apply would do",
 		Long: `Plan lists every destination once, compares what is stored with the
 configuration and prints the actions that would make them match: snapshot,
-transfer, purge, verify, repair, cleanup. It changes nothing.
+transfer, purge, verify, repair, cleanup, gc, and those of the moved, removed,
+standby and check blocks (move, purge, standby, check). It changes nothing.
 
 Exit codes: 0 success; with --detailed-exitcode 0 no changes, 1 error, 2 changes.`,
 		Args: cobra.NoArgs,

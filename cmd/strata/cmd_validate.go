@@ -30,7 +30,8 @@ func runValidate(g *globals) error {
 		writeJSON(g.stdout, map[string]any{"valid": true, "diagnostics": []any{}})
 		return nil
 	}
-	fmt.Fprintf(g.stdout, "Success! The configuration is valid: %d applications, %d tiers, %d destinations.\n",
-		len(cfg.Applications), len(cfg.Tiers), len(cfg.Destinations))
+	fmt.Fprintf(g.stdout, "Success! The configuration is valid: %s, %s, %s.\n",
+		count(len(cfg.Applications), "application", "applications"), count(len(cfg.Tiers), "tier", "tiers"),
+		count(len(cfg.Destinations), "destination", "destinations"))
 	return nil
 }

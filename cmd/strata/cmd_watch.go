@@ -50,9 +50,12 @@ It serves a status page at / (what is stored where, what runs now, live),
 /metrics (Prometheus), /healthz and /status (JSON) on --listen, a loopback
 address by default; any other address needs --web-auth FILE, lines
 NAME:BCRYPT-HASH as 'htpasswd -nB NAME' writes them. --web-actions adds
-buttons to the page: snapshot now, verify now, apply the current plan. It fires the notify blocks of the
-configuration when the state changes (failure, recovered, stale,
-config_invalid).
+buttons to the page: snapshot now, verify now, apply the current plan.
+
+It fires the notify blocks of the configuration when the state changes
+(failure, recovered, stale, config_invalid), when a restore test fails
+(check_failed), and on every reconcile for the heartbeats (start, success;
+a ping: GET URL/start, then URL or URL/fail).
 
 SIGINT or SIGTERM stops it cleanly: running actions are cancelled, their
 temporary objects deleted and the leases released.
@@ -63,7 +66,7 @@ another error.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWatch(cmd.Context(), g, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.listen, "listen", "127.0.0.1:9300", "serve /metrics, /healthz and /status on `ADDR` (\"\" to serve nothing)")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:9300", "serve the status page /, /metrics, /healthz and /status on `ADDR` (\"\" to serve nothing)")
 	f.DurationVar(&o.interval, "interval", 15*time.Minute, "reconcile at least this often, even if nothing is due")
 	f.DurationVar(&o.pull, "pull", 0, "run 'git pull --ff-only' in the configuration's work tree this often (0: never)")
 	f.IntVar(&o.parallel, "parallelism", 4, "run at most `N` actions at once")

@@ -163,7 +163,7 @@ func TestGCCommand(t *testing.T) {
 	if n := r.intact("dry run"); n != len(r.old) {
 		t.Errorf("dry run deleted %d chunks", len(r.old)-n)
 	}
-	if res := r.must(1, "gc"); !strings.Contains(res.stderr, "--auto-approve") {
+	if res := r.must(1, "gc"); !strings.Contains(res.stderr, "gc needs --auto-approve when it cannot ask") {
 		t.Errorf("gc without a terminal nor --auto-approve: %s", res)
 	}
 
