@@ -16,7 +16,8 @@ import (
 // directory). It refuses, deleting nothing, when app or tier is unknown, no
 // copy of id is there, a listing of one of those locations failed (the
 // plan could not know what else is there), or a copy is the last complete
-// snapshot of app at its location and force is not set. id is the ID form
+// snapshot of app at its location and force is not set. A gc follows the
+// deletions at each destination. id is the ID form
 // (2026-11-21T02:00:00Z) or the directory form (2026/11/21/020000Z).
 func ForgetPlan(cfg *spec.Config, inv *Inventory, app, id, tier string, force bool) (*Plan, error) {
 	a, sid, err := forgetTarget(cfg, app, id, tier)
@@ -54,6 +55,7 @@ func ForgetPlan(cfg *spec.Config, inv *Inventory, app, id, tier string, force bo
 		return nil, fmt.Errorf("%s %s is the last complete snapshot of %s at %s; nothing was forgotten; add --force to forget it anyway",
 			a.Name, sid, a.Name, strings.Join(last, ", "))
 	}
+	actions = append(actions, forgetGCs(cfg, actions)...)
 	p := &Plan{FormatVersion: PlanFormatVersion, Fingerprint: inv.Fingerprint, ConfigFingerprint: cfg.Fingerprint,
 		Actions: actions, Summary: summarize(actions)}
 	p.Warnings = append(remaining(inv, a, sid, tier), away...)
@@ -140,4 +142,28 @@ func remaining(inv *Inventory, a *spec.Application, sid snapshot.ID, tier string
 		w += fmt.Sprintf("; while tier %s keeps it, a later apply may transfer it to tier %s again", upstream, tier)
 	}
 	return []string{w}
+}
+
+// forgetGCs is a gc at every destination where the forget deletes a copy,
+// after those deletions: a snapshot forgotten because it caught a secret
+// takes its chunks with it (those older than the grace period; the rest go
+// with a later gc).
+func forgetGCs(cfg *spec.Config, purges []Action) []Action {
+	var gcs []Action
+	for _, d := range cfg.Destinations {
+		var deps []string
+		for _, a := range purges {
+			if a.Location.Destination == d.Name {
+				deps = append(deps, a.Key)
+			}
+		}
+		if len(deps) == 0 {
+			continue
+		}
+		n := len(deps)
+		gcs = append(gcs, Action{Key: GCKey(d.Name), Kind: GC, Location: Location{Destination: d.Name},
+			Reason: fmt.Sprintf("after forgetting %d %s", n, plural(n, "copy", "copies")), DependsOn: deps,
+			GC: &GCParams{Grace: gcGrace(cfg), Rule: GCRule, Purges: n}})
+	}
+	return gcs
 }

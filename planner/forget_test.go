@@ -15,7 +15,8 @@ func forgetKeys(p *Plan) []string {
 }
 
 // A forget purges every copy of the snapshot at every location of the
-// application, or only at --tier's, and nothing else.
+// application, or only at --tier's, then collects the chunks at each
+// destination where it purged (after its purges there), and nothing else.
 func TestForgetPlan(t *testing.T) {
 	cfg := testConfig()
 	inv := emptyInventory()
@@ -28,16 +29,19 @@ func TestForgetPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"purge:hydro:local/local:2026-11-02T02:00:00Z", "purge:hydro:remote/backup1:2026-11-02T02:00:00Z"}
+	want := []string{"purge:hydro:local/local:2026-11-02T02:00:00Z", "purge:hydro:remote/backup1:2026-11-02T02:00:00Z", "gc:local", "gc:backup1"}
 	if got := forgetKeys(p); !slices.Equal(got, want) {
 		t.Errorf("actions %q, want %q", got, want)
+	}
+	if gc := p.Actions[3]; !slices.Equal(gc.DependsOn, want[1:2]) || gc.GC == nil || gc.GC.Purges != 1 {
+		t.Errorf("gc at backup1: %+v, want it after the purge there", gc)
 	}
 	if a := p.Actions[1]; a.Dir != "remote/hydro/2026/11/02/020000Z" || a.Kind != Purge || p.Summary["purge"] != 2 || len(p.Warnings) != 0 {
 		t.Errorf("action %+v, summary %v, warnings %q", a, p.Summary, p.Warnings)
 	}
 
 	p, err = ForgetPlan(cfg, inv, "hydro", "2026/11/02/020000Z", "remote", false)
-	if err != nil || !slices.Equal(forgetKeys(p), want[1:]) || len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "stays at local/local") ||
+	if err != nil || !slices.Equal(forgetKeys(p), []string{want[1], want[3]}) || len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "stays at local/local") ||
 		!strings.Contains(p.Warnings[0], "may transfer it to tier remote again") {
 		t.Errorf("--tier remote: %v, %v, %q", err, p, p.Warnings)
 	}
@@ -57,7 +61,7 @@ func TestForgetPlanRefuses(t *testing.T) {
 		!strings.Contains(err.Error(), "--force") {
 		t.Errorf("last copy without force: %v", err)
 	}
-	if p, err := ForgetPlan(cfg, inv, "hydro", id, "", true); err != nil || len(p.Actions) != 2 {
+	if p, err := ForgetPlan(cfg, inv, "hydro", id, "", true); err != nil || p.Summary["purge"] != 2 || p.Summary["gc"] != 2 {
 		t.Errorf("with force: %v, %+v", err, p)
 	}
 	for _, c := range []struct{ app, id, tier, want string }{

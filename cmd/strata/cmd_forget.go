@@ -33,6 +33,8 @@ It shows the copies it will delete and asks for 'yes' like apply (or
 on every destination it writes, and deletes each copy as apply purges one:
 its manifest first, so an interrupted forget leaves only an incomplete
 snapshot, which the next apply cleans up; then the rest of its directory.
+A gc follows at each destination where it deleted a copy: the chunks only
+that snapshot named go too, once older than gc_grace (settings, 1h).
 A snapshot that is the last complete one of its application at a location
 needs --force. Retention is not changed: later plans keep what they keep.
 

@@ -8,6 +8,9 @@ import (
 )
 
 const forgetHCL = `
+settings {
+  gc_grace = "0s" # the forgotten snapshot's chunks go at once
+}
 destination "primary" {
   remote = "${path.config}/store/primary"
 }
@@ -58,9 +61,17 @@ func TestForgetOneSnapshotOfThree(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	only := chunksOnlyIn(t, snapDir("primary", 2), snapDir("primary", 1), snapDir("primary", 3))
 	res := r.must(0, "forget", "app", day(2), "--auto-approve")
-	if !strings.Contains(res.stdout, "Plan: 2 purges.") || !strings.Contains(res.stdout, "2 done, 0 failed") {
+	if !strings.Contains(res.stdout, "Plan: 2 purges, 2 gc.") || !strings.Contains(res.stdout, "4 done, 0 failed") {
 		t.Errorf("forget output:\n%s", res)
+	}
+	for _, dest := range []string{"primary", "secondary"} {
+		for _, id := range only {
+			if _, err := os.Stat(filepath.Join(r.dir, "store", dest, chunkPath(id))); !os.IsNotExist(err) {
+				t.Errorf("%s: chunk %s of the forgotten snapshot alone is still there: %v", dest, id, err)
+			}
+		}
 	}
 	for _, dest := range []string{"primary", "secondary"} {
 		if _, err := os.Stat(snapDir(dest, 2)); !os.IsNotExist(err) {
@@ -82,4 +93,42 @@ func TestForgetOneSnapshotOfThree(t *testing.T) {
 	if res := r.must(1, "forget", "app", day(2), "--auto-approve"); !strings.Contains(res.stderr, "no copy of app") {
 		t.Errorf("forgetting it again: %s", res)
 	}
+}
+
+// chunksOnlyIn lists the chunk IDs that the chunks.txt of dir names and
+// none of others' do.
+func chunksOnlyIn(t *testing.T, dir string, others ...string) []string {
+	t.Helper()
+	ids := func(d string) []string {
+		b, err := os.ReadFile(filepath.Join(d, "chunks.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			out = append(out, strings.Fields(line)[0])
+		}
+		return out
+	}
+	shared := map[string]bool{}
+	for _, o := range others {
+		for _, id := range ids(o) {
+			shared[id] = true
+		}
+	}
+	var only []string
+	for _, id := range ids(dir) {
+		if !shared[id] {
+			only = append(only, id)
+		}
+	}
+	if len(only) == 0 {
+		t.Fatalf("%s shares every chunk with the others: the test proves nothing", dir)
+	}
+	return only
+}
+
+// chunkPath is where a chunk is stored under a destination root.
+func chunkPath(id string) string {
+	return filepath.Join(".strata", "chunks", id[:2], id+".zst")
 }
