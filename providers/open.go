@@ -143,22 +143,24 @@ func sensitiveParams(remote string) []string {
 		if v == "true" || v == "false" {
 			continue
 		}
-		if secretKey.MatchString(k) || (isSensitive(info, k) && !printableOption(k)) {
+		if !printableOption(k) && (secretKey.MatchString(k) || isSensitive(info, k)) {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// printableOption says whether an option only says where a store is. rclone
+// printableOption says whether an option only says where a store is (or
+// where its key file lies, not what the key is). rclone
 // marks sftp's host and user sensitive (for `rclone config redacted`), but an
 // error such as "dial tcp ***:22: connection refused" helps nobody, and
 // redacting "127.0.0.1" everywhere would hide it in every later log line.
-// A value of these options from env() or a file stays redacted.
+// A value of these options from env() or a file stays redacted; key_pem,
+// key_file_pass and the like always are.
 func printableOption(key string) bool {
 	switch strings.ToLower(key) {
-	case "host", "port", "user":
-		return true
+	case "host", "port", "user", "key_file", "pubkey_file", "known_hosts_file":
+		return true // a key file's path is not the key
 	}
 	return false
 }

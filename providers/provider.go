@@ -134,7 +134,7 @@ type Config struct {
 	BwLimit rfs.BwTimetable
 	// SensitiveOptions names the Options whose values came from env() or a
 	// file. Every option value is kept out of messages, except the few that
-	// only say where the store is (host, port, user: see printableOption)
+	// only say where the store is (host, port, user, key files: see printableOption)
 	// when they are not named here.
 	SensitiveOptions map[string]bool
 	// Removable makes every write first check that the marker

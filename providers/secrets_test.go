@@ -181,7 +181,7 @@ func TestErrorsNameTheHost(t *testing.T) {
 	const pass = "pa55-w0rd-never-shown"
 	_, err = providers.Open(ctx, providers.Config{
 		Name:                "there",
-		Remote:              fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=backupuser:/d", port),
+		Remote:              fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=backupuser,key_file_pass=%s:/d", port, pass),
 		Options:             map[string]string{"pass": pass},
 		InsecureSkipHostKey: true,
 	})
@@ -192,6 +192,15 @@ func TestErrorsNameTheHost(t *testing.T) {
 	checkNoSecret(t, "error", msg, pass)
 	if !strings.Contains(msg, fmt.Sprintf("127.0.0.1:%d", port)) {
 		t.Errorf("the error hides where the store is: %s", msg)
+	}
+
+	_, err = providers.Open(ctx, providers.Config{
+		Name:    "nokeys",
+		Remote:  fmt.Sprintf(":sftp,host=127.0.0.1,port=%d,user=backupuser:/d", port),
+		Options: map[string]string{"pass": pass, "known_hosts_file": "/nonexistent/known_hosts"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/known_hosts") {
+		t.Errorf("the error hides which known_hosts file is missing: %v", err)
 	}
 
 	_, err = providers.Open(ctx, providers.Config{
