@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,8 +36,10 @@ func TestBwLimitedApply(t *testing.T) {
 		t.Errorf("restored big.bin: %d bytes, want the %d written", len(got), len(want))
 	}
 
-	r.write("main.hcl", []byte(strings.Replace(hcl, `bwlimit = "16M"`, `bwlimit = "16M 25:00,off"`, 1)))
-	if res := r.must(1, "validate"); !strings.Contains(res.stderr, "Invalid bwlimit") || !strings.Contains(res.stderr, "main.hcl line 8") {
-		t.Errorf("an invalid bwlimit: %s", res)
+	bad := strings.Replace(hcl, `bwlimit = "16M"`, `bwlimit = "16M 25:00,off"`, 1)
+	r.write("main.hcl", []byte(bad))
+	line := fmt.Sprintf("main.hcl line %d", 1+strings.Count(bad[:strings.Index(bad, "25:00,off")], "\n"))
+	if res := r.must(1, "validate"); !strings.Contains(res.stderr, "Invalid bwlimit") || !strings.Contains(res.stderr, line) {
+		t.Errorf("an invalid bwlimit: want the error at %s: %s", line, res)
 	}
 }
