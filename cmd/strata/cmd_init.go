@@ -26,9 +26,10 @@ without it the drive counts as detached, and the plan writes nothing there. So
 attach and mount the drive first, then run init once per drive; it is the only
 command that makes the root of a removable destination.
 
-A local removable root that no file system but / is mounted at or above is
-refused: the drive is not mounted, and the marker would make its empty mount
-point pass for it (--force marks it anyway). Running init again on the same
+A local removable root that no file system but / is mounted at or above gets
+a warning: if the drive is not mounted, the marker makes its empty mount point
+pass for it (delete the marker there, mount the drive, run init again).
+Running init again on the same
 destination changes nothing. A root that
 already carries the marker of another destination is refused (the wrong drive
 is attached?) unless --force, which writes a new marker over it. Init works for
@@ -70,7 +71,7 @@ func runInit(cmd *cobra.Command, g *globals, name string, force bool) error {
 	if d.Removable && !force {
 		if _, found, err := executor.ReadMarker(cmd.Context(), s); err == nil && !found {
 			if err := checkMounted(name, pc.Remote); err != nil {
-				return err
+				g.warnf("%v", err)
 			}
 		}
 	}

@@ -29,8 +29,9 @@ func checkMounted(name, root string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("no drive is mounted at or above %s (only / is): mount the drive for %s first, "+
-		"or, if this root is really where it should be, run 'strata init --force %s'", root, name, name)
+	return fmt.Errorf("no drive is mounted at or above %s (only / is): if the drive for %s is not mounted, "+
+		"its empty mount point is marked now and will be written to as if it were the drive; then delete %s, "+
+		"mount the drive and run 'strata init %s' again", root, name, filepath.Join(root, ".strata/destination.json"), name)
 }
 
 // mountPoints reads the mount points of mountInfo (field 5, octal escapes
