@@ -55,6 +55,9 @@ var (
 	// "1 chunk" and "2 chunks" both become "<n> chunks".
 	countRE = regexp.MustCompile(`\b\d+ (chunk|new|copied|unreferenced chunk)s?\b`)
 	ratioRE = regexp.MustCompile(`dedup \d+\.\d+×`)
+	// padRE is a table's padding after a word: its width follows the
+	// widest value of the column, whose length (a size) varies by run.
+	padRE = regexp.MustCompile(`(\S) {2,}`)
 	// zstdRE is why a damaged frame did not decode: which check trips
 	// depends on where the flipped byte lands in a chunk whose content
 	// (tar headers with temporary paths) differs from run to run.
@@ -84,6 +87,7 @@ func masked(f cmdtest.CommandFunc) cmdtest.CommandFunc {
 		out = chunkRE.ReplaceAll(out, []byte("<chunk>"))
 		out = cutoffRE.ReplaceAll(out, []byte("${1}<time>"))
 		out = zstdRE.ReplaceAll(out, []byte("${1}<why>"))
+		out = padRE.ReplaceAll(out, []byte("$1  "))
 		out = countRE.ReplaceAllFunc(out, func(m []byte) []byte {
 			sub := countRE.FindSubmatch(m)
 			if w := string(sub[1]); strings.HasSuffix(w, "chunk") {
