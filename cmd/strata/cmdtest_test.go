@@ -61,7 +61,7 @@ var (
 	// zstdRE is why a damaged frame did not decode: which check trips
 	// depends on where the flipped byte lands in a chunk whose content
 	// (tar headers with temporary paths) differs from run to run.
-	zstdRE = regexp.MustCompile(`(not a valid zstd frame: )[^),;]*`)
+	zstdRE = regexp.MustCompile(`(not a valid zstd frame: )[^)]*`)
 	// cutoffRE is gc's grace cut-off: the wall clock less the grace period.
 	cutoffRE = regexp.MustCompile(`(not older than )\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
 	// jsonBytesRE is a JSON byte count of a location's own files, which
