@@ -8,36 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stratabackup/strata/reconcile"
 )
 
 // TestStatusShowsRestoreTests: a reconcile that runs a failing check shows
 // it in /status and on the page, and fires check_failed.
 func TestStatusShowsRestoreTests(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "data", "f"), []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg := `
-destination "d" {
-  remote = "${path.config}/store"
-}
-tier "local" {
-  destinations = [destination.d]
-  keep {
-    last = 3
-  }
-}
-application "web" {
-  schedule = "0 * * * *"
-  source {
-    paths = ["data"]
-  }
-}
+	l, dir := newLoopWith(t, `
 check "web-opens" {
   application = application.web
   from        = tier.local
@@ -47,14 +23,7 @@ check "web-opens" {
 notify "log" {
   command = ["sh", "-c", "cat >> '${path.config}/events.json'"]
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l := reconcile.New(reconcile.Options{Dir: dir, Interval: time.Hour, Debounce: time.Second, Log: quietLog{}, UI: quietUI{}})
-	if err := l.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+`, nil)
 	l.Pass(context.Background(), "test")
 	srv := newServer(t, l, false, GuardOptions{Loopback: true})
 	c := &http.Client{Timeout: 10 * time.Second}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,39 +14,13 @@ import (
 // TestStandbyOnPageAndStatus: after a pass that restores a standby, the
 // page, the application's page and /status say what it holds and from where.
 func TestStandbyOnPageAndStatus(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cfg := `
-destination "d" {
-  remote = "${path.config}/store"
-}
-tier "local" {
-  destinations = [destination.d]
-  keep {
-    last = 3
-  }
-}
-application "web" {
-  schedule = "0 * * * *"
-  source {
-    paths = ["data"]
-  }
-}
+	l, _ := newLoopWith(t, `
 standby "web-standby" {
   application = application.web
   from        = tier.local
   path        = "${path.config}/standby"
 }
-`
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l := reconcile.New(reconcile.Options{Dir: dir, Interval: time.Hour, Debounce: time.Second, Log: quietLog{}, UI: quietUI{}})
-	if err := l.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+`, nil)
 	if r := l.Pass(context.Background(), "test"); r.Kind != reconcile.Continue {
 		t.Fatalf("pass = %+v", r)
 	}

@@ -46,14 +46,13 @@ func newLoop(t *testing.T) *reconcile.Loop {
 // newLoopAt is newLoop with plans and snapshots made at now().
 func newLoopAt(t *testing.T, now func() time.Time) *reconcile.Loop {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "data", "notes.txt"), []byte("hello from the page\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg := `
+	l, _ := newLoopWith(t, "", now)
+	return l
+}
+
+// webHCL is the configuration of the test loops: one application
+// snapshotting into a local directory every hour.
+const webHCL = `
 destination "d" {
   remote = "${path.config}/store"
 }
@@ -70,14 +69,26 @@ application "web" {
   }
 }
 `
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
+
+// newLoopWith starts (loads, without running) a loop over webHCL and
+// extra (more blocks) in a new directory, which it returns.
+func newLoopWith(t *testing.T, extra string, now func() time.Time) (*reconcile.Loop, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "notes.txt"), []byte("hello from the page\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(webHCL+extra), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	l := reconcile.New(reconcile.Options{Dir: dir, Interval: time.Hour, Debounce: time.Second, Log: quietLog{}, UI: quietUI{}, Now: now})
 	if err := l.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return l
+	return l, dir
 }
 
 func newServer(t *testing.T, l *reconcile.Loop, actions bool, g GuardOptions) *httptest.Server {
