@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -313,11 +314,14 @@ func (s *store) Write(ctx context.Context, p string, r io.Reader, size int64) (i
 	if err := s.attached(ctx); err != nil {
 		return 0, s.errorf("write", p, err)
 	}
-	n, err := s.write(ctx, c, s.limit.Reader(ctx, r), size)
+	_, inMemory := r.(*bytes.Reader)
+	n, err := s.write(ctx, c, s.limit.Reader(ctx, r), size, inMemory)
 	return n, s.errorf("write", p, err)
 }
 
-func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (int64, error) {
+// write uploads r to p. inMemory says r is a buffer already (a chunk's
+// frame): reading it ahead would only copy it once more.
+func (s *store) write(ctx context.Context, p string, r io.Reader, size int64, inMemory bool) (int64, error) {
 	cr := &countingReader{ctx: ctx, r: r}
 	target := p
 	if s.rename {
@@ -326,7 +330,10 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64) (i
 	if err := s.perm.prepare(ctx, target); err != nil {
 		return 0, err
 	}
-	in, stop := readAhead(ctx, cr, size)
+	in, stop := io.Reader(cr), func() {}
+	if !inMemory {
+		in, stop = readAhead(ctx, cr, size)
+	}
 	o, err := s.put(ctx, target, in, size)
 	stop()
 	if err == nil {

@@ -106,7 +106,7 @@ func (p *p11Run) transfer(name, origin, remote, base, known string, day, want in
 	var before int64
 	prep := func() error {
 		p.px.reset()
-		if err := os.RemoveAll(remote); err != nil || base == "" {
+		if err := moveToTrash(remote); err != nil || base == "" {
 			return err
 		}
 		n, err := dirSize(filepath.Join(base, ".strata", "chunks"))

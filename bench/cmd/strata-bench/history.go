@@ -166,7 +166,7 @@ func (t *tool) save(tag string) error {
 // restore puts back the state saved under tag.
 func (t *tool) restore(tag string) error {
 	for _, d := range t.state {
-		if err := os.RemoveAll(d); err != nil {
+		if err := moveToTrash(d); err != nil {
 			return err
 		}
 		if err := copyTree(d+"@"+tag, d, t.link); err != nil {

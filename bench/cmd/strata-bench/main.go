@@ -55,6 +55,11 @@ func run1(o options) error {
 	}
 	defer b.ssh.stop()
 	defer b.removeRestores()
+	trashDir = filepath.Join(b.work, "trash")
+	if err := emptyTrash(); err != nil { // of an interrupted run
+		return err
+	}
+	defer os.RemoveAll(trashDir)
 	rep := newReport(o, sizes)
 	want := func(id string) bool {
 		return o.only == "" || strings.Contains(","+strings.ToUpper(o.only)+",", ","+id+",")
