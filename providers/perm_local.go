@@ -34,6 +34,8 @@ func (localFS) chmod(_ context.Context, p string, mode os.FileMode, gid int) err
 	return setLocal(p, mode, gid)
 }
 
+func (localFS) rename(_ context.Context, from, to string) error { return os.Rename(from, to) }
+
 // setLocal gives p its group (when gid >= 0), then its mode: chown clears
 // a setgid bit, so the mode comes last.
 func setLocal(p string, mode os.FileMode, gid int) error {

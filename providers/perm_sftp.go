@@ -116,6 +116,13 @@ func (s *sftpPerm) chmod(ctx context.Context, p string, mode os.FileMode, _ int)
 	return s.do(ctx, func(c *sftp.Client) error { return c.Chmod(p, mode) })
 }
 
+// rename uses OpenSSH's posix-rename, which replaces an existing to (a
+// plain SFTP rename refuses to); a server without it gets an error, and the
+// caller falls back on rclone's Move.
+func (s *sftpPerm) rename(ctx context.Context, from, to string) error {
+	return s.do(ctx, func(c *sftp.Client) error { return c.PosixRename(from, to) })
+}
+
 // do runs op on the session, bounded by ctx and by the destination's idle
 // timeout: a server that stops answering ends the session.
 func (s *sftpPerm) do(ctx context.Context, op func(*sftp.Client) error) error {

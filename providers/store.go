@@ -357,7 +357,14 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64, in
 // finalize gives the complete temporary object o its final name p: a
 // server-side move where the backend has one, else a server-side copy and
 // the removal of o.
+//
+// Where strata sets modes itself (local, SFTP, either under crypt) it
+// renames o through that session instead, falling back on the backend's
+// way if that fails (an SFTP server without posix-rename).
 func (s *store) finalize(ctx context.Context, o fs.Object, p string) error {
+	if s.perm != nil && s.perm.rename(ctx, o, p) == nil {
+		return nil
+	}
 	if move := s.f.Features().Move; move != nil {
 		_, err := move(ctx, o, p)
 		return err
