@@ -149,10 +149,12 @@ func moveToTrash(p string) error {
 // before it moves more into it.
 const trashKeepFree = 12 << 30
 
-// trashGrace is how long after a deletion ext4 (without a journal) goes on
-// skipping the freed inodes, once their table is written back: 60 s
-// (RECENTCY_MIN), and a margin.
-const trashGrace = 65 * time.Second
+// trashGrace is how long emptyTrash waits after deleting: ext4 without a
+// journal skips an inode freed less than 60 s ago, or 360 s while its
+// inode table block is dirty — which creating files in the same group
+// makes it again (RECENTCY_MIN, RECENTCY_DIRTY). -trash-grace sets it; 0 on
+// a file system with a journal, which never looks.
+var trashGrace = 365 * time.Second
 
 // emptyTrash deletes the trash between scenarios, writes it back and waits
 // out trashGrace, so that the next scenario's runs do not pay for it.
@@ -163,12 +165,14 @@ func emptyTrash() error {
 	if _, err := os.Stat(trashDir); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	logf("emptying the trash (%s), then %s for ext4 to stop skipping its inodes", trashDir, trashGrace)
+	logf("emptying the trash (%s), then waiting %s", trashDir, trashGrace)
 	if err := os.RemoveAll(trashDir); err != nil {
 		return err
 	}
-	syscall.Sync()
-	time.Sleep(trashGrace)
+	if trashGrace > 0 {
+		syscall.Sync()
+		time.Sleep(trashGrace)
+	}
 	return nil
 }
 
