@@ -27,13 +27,10 @@ type ChunkSink interface {
 
 // ChunkOptions tune WriteChunks.
 type ChunkOptions struct {
-	// Level is the zstd level of every chunk (1 fastest … 22 smallest).
-	// 0 picks per chunk: zstd's default (3) for the small-cut region (tar
-	// headers and small files, where the daily churn is), the fastest
-	// level for large files' content, the bulk of a first snapshot: 1.8×
-	// the speed on text for 4% more bytes (the same on binary) — at
-	// 1.5 GiB a first snapshot a sixth quicker, 2% more stored after a
-	// week of dailies (docs/benchmarks.md).
+	// Level is the zstd level of every chunk (1 fastest … 22 smallest); 0
+	// is zstd's default (3). (The fastest level for large files' content
+	// saved about 5% of a first snapshot's CPU at 1.5 GiB, for 2% more
+	// bytes stored after a week of dailies: docs/benchmarks.md.)
 	Level       int
 	Concurrency int // goroutines hashing, compressing and storing; 0 = GOMAXPROCS, at most maxChunkWorkers
 	// Progress, when set, is called with each count of source bytes read
@@ -147,11 +144,11 @@ type chunkPipeline struct {
 	cache  *FileCache
 	file   *fileRun  // the large file the collector is recording, if any
 	seen   *ChunkSet // chunks of this run looked up (or being stored) already
-	// encoders are shared by the workers, one set per core: a worker holds
+	// encoders are shared by the workers, one per core: a worker holds
 	// one only while it compresses, so that more workers than cores (for a
 	// slow link, see ChunkOptions.Concurrency) do not mean more encoders,
 	// each with a window of history.
-	encoders chan chunkEncoders
+	encoders chan *zstd.Encoder
 	free     chan []byte
 	jobs     chan *chunkJob
 	order    chan *chunkJob
@@ -176,12 +173,12 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 		p.free <- nil // allocated on first use
 	}
 	cores := min(n, runtime.GOMAXPROCS(0))
-	p.encoders = make(chan chunkEncoders, cores)
+	p.encoders = make(chan *zstd.Encoder, cores)
 	for range cores {
-		enc, err := newChunkEncoders(opts.Level)
+		enc, err := zstd.NewWriter(nil, chunkEncoderOptions(opts.Level)...)
 		if err != nil {
 			p.closeEncoders()
-			return nil, err
+			return nil, fmt.Errorf("zstd: %w", err)
 		}
 		p.encoders <- enc
 	}
@@ -193,42 +190,11 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 	return p, nil
 }
 
-// chunkEncoders are one worker's zstd encoders: small for the small-cut
-// region, big for large files' content (see ChunkOptions.Level).
-type chunkEncoders struct{ small, big *zstd.Encoder }
-
-func newChunkEncoders(level int) (chunkEncoders, error) {
-	small, big := zstd.SpeedDefault, zstd.SpeedFastest
+func chunkEncoderOptions(level int) []zstd.EOption {
+	l := zstd.SpeedDefault
 	if level > 0 {
-		small = zstd.EncoderLevelFromZstd(level)
-		big = small
+		l = zstd.EncoderLevelFromZstd(level)
 	}
-	var e chunkEncoders
-	var err error
-	if e.small, err = zstd.NewWriter(nil, chunkEncoderOptions(small)...); err != nil {
-		return e, fmt.Errorf("zstd: %w", err)
-	}
-	if e.big, err = zstd.NewWriter(nil, chunkEncoderOptions(big)...); err != nil {
-		e.small.Close()
-		return e, fmt.Errorf("zstd: %w", err)
-	}
-	return e, nil
-}
-
-func (e chunkEncoders) close() {
-	e.small.Close()
-	e.big.Close()
-}
-
-// of returns the encoder for a chunk described by m.
-func (e chunkEncoders) of(m chunkMeta) *zstd.Encoder {
-	if m.file != nil {
-		return e.big
-	}
-	return e.small
-}
-
-func chunkEncoderOptions(l zstd.EncoderLevel) []zstd.EOption {
 	// A chunk is at most the window, so the history never has to slide:
 	// lower memory costs no speed (a window's history, not two).
 	return []zstd.EOption{zstd.WithEncoderLevel(l), zstd.WithEncoderConcurrency(1),
@@ -291,7 +257,7 @@ func (p *chunkPipeline) store1(j *chunkJob, frame []byte) ([]byte, int64, error)
 func (p *chunkPipeline) compress(j *chunkJob, frame []byte) []byte {
 	enc := <-p.encoders // there are as many as workers compressing at once
 	defer func() { p.encoders <- enc }()
-	return enc.of(j.meta).EncodeAll(j.data, frame[:0])
+	return enc.EncodeAll(j.data, frame[:0])
 }
 
 // closeEncoders releases the encoders once no worker runs.
@@ -299,7 +265,7 @@ func (p *chunkPipeline) closeEncoders() {
 	for {
 		select {
 		case enc := <-p.encoders:
-			enc.close()
+			enc.Close()
 		default:
 			return
 		}
