@@ -66,16 +66,19 @@ fuzz:
 
 ## bench: Go benchmarks of the planner, retention and archive writer, then
 ## strata against restic, Borg, rclone, scp, tar|zstd and openssl on a generated
-## corpus (not part of `make test`). Knobs: SIZE=200MiB RUNS=3 ONLY=P1,P3.
-## Writes bench/results/latest.md and latest.json; see docs/benchmarks.md.
+## corpus (not part of `make test`). Knobs: SIZE=200MiB RUNS=3 ONLY=P1,P3,
+## BENCHFLAGS='-work DIR -trash-grace 0' (more harness flags: go run
+## ./bench/cmd/strata-bench -h). Writes bench/results/latest.md and
+## latest.json; see docs/benchmarks.md.
 SIZE ?= 1.5GiB
 RUNS ?= 5
 ONLY ?=
+BENCHFLAGS ?=
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./planner ./snapshot
 	./bench/install.sh
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o .cache/bin/strata ./cmd/strata
-	$(GO) run ./bench/cmd/strata-bench -strata .cache/bin/strata -size '$(SIZE)' -runs $(RUNS) -only '$(ONLY)'
+	$(GO) run ./bench/cmd/strata-bench -strata .cache/bin/strata -size '$(SIZE)' -runs $(RUNS) -only '$(ONLY)' $(BENCHFLAGS)
 
 clean:
 	rm -rf bin $(DEMO)
