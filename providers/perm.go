@@ -9,6 +9,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rclone/rclone/backend/crypt"
 	"github.com/rclone/rclone/backend/local"
@@ -91,6 +92,10 @@ type perms struct {
 	// of the next chunk there need not look again — one round trip less
 	// per chunk over SFTP.
 	chunkDirs sync.Map
+	// noRename is set once the backend's Move succeeded where rename had
+	// failed (an SFTP server without posix-rename): from then on the store
+	// goes straight to Move, not two attempts a write.
+	noRename atomic.Bool
 }
 
 // newPerms returns the perms of a store over f; c says the modes. f's base
@@ -183,9 +188,14 @@ func (p *perms) ensureDir(ctx context.Context, d string) error {
 // rename gives o, just written under a temporary name and protected, the
 // store's path final — what rclone's Move would do, without its checks of
 // the parent directory and of the result (two round trips over SFTP).
-func (p *perms) rename(ctx context.Context, o fs.Object, final string) error {
+// It reports whether it did; it does not try when p is nil or when
+// renaming failed here before (see noRename).
+func (p *perms) rename(ctx context.Context, o fs.Object, final string) bool {
+	if p == nil || p.noRename.Load() {
+		return false
+	}
 	from := path.Join(p.root, fs.UnWrapObject(o).Remote())
-	return p.fsys.rename(ctx, from, p.basePath(final))
+	return p.fsys.rename(ctx, from, p.basePath(final)) == nil
 }
 
 // protect sets the mode of o, just written under a temporary name, to the

@@ -362,11 +362,14 @@ func (s *store) write(ctx context.Context, p string, r io.Reader, size int64, in
 // renames o through that session instead, falling back on the backend's
 // way if that fails (an SFTP server without posix-rename).
 func (s *store) finalize(ctx context.Context, o fs.Object, p string) error {
-	if s.perm != nil && s.perm.rename(ctx, o, p) == nil {
+	if s.perm.rename(ctx, o, p) {
 		return nil
 	}
 	if move := s.f.Features().Move; move != nil {
 		_, err := move(ctx, o, p)
+		if err == nil && s.perm != nil {
+			s.perm.noRename.Store(true)
+		}
 		return err
 	}
 	if _, err := s.f.Features().Copy(ctx, o, p); err != nil {

@@ -347,24 +347,17 @@ type cacheDecoder struct {
 
 var errCacheTruncated = errors.New("truncated or malformed")
 
-func (d *cacheDecoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.err = errCacheTruncated
-		return 0
-	}
-	d.off += n
-	return v
-}
+func (d *cacheDecoder) uvarint() uint64 { return decodeVarint(d, binary.Uvarint) }
 
-func (d *cacheDecoder) varint() int64 {
+func (d *cacheDecoder) varint() int64 { return decodeVarint(d, binary.Varint) }
+
+// decodeVarint reads one varint of d with read (binary.Uvarint or
+// binary.Varint).
+func decodeVarint[T uint64 | int64](d *cacheDecoder, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b[d.off:])
+	v, n := read(d.b[d.off:])
 	if n <= 0 {
 		d.err = errCacheTruncated
 		return 0
