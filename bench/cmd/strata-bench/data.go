@@ -213,7 +213,13 @@ func (b *bench) p4(c *corpus, peers bool) (*result, error) {
 	pieces := snap.Unique
 	w := filepath.Join(b.work, "p4")
 	runs := filepath.Join(w, fmt.Sprintf("runs-%d-%d", os.Getpid(), c.Bytes))
-	if err := needFree(w, int64(b.rounds+1)*3*c.Bytes); err != nil {
+	need := int64(b.rounds+1) * 3 * c.Bytes
+	if needFree(w, need) != nil {
+		if err := emptyTrash(); err != nil {
+			return nil, err
+		}
+	}
+	if err := needFree(w, need); err != nil {
 		return nil, fmt.Errorf("P4 keeps every restore until the bench ends: %w", err)
 	}
 	fresh := &freshDirs{root: runs}

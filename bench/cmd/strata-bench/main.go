@@ -41,7 +41,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/results", "output `DIR` for latest.md and latest.json")
 	flag.StringVar(&o.strata, "strata", "bin/strata", "the strata binary to measure")
 	flag.StringVar(&o.rclone, "rclone", ".cache/bin/rclone", "the rclone binary (same version as strata links)")
-	flag.DurationVar(&trashGrace, "trash-grace", trashGrace, "wait after emptying the trash between scenarios (0 on a journaled -work file system; see scenarios.go)")
+	flag.DurationVar(&trashGrace, "trash-grace", trashGrace, "wait after emptying the trash when space runs short (0 on a journaled -work file system; see scenarios.go)")
 	flag.Parse()
 	if err := run1(o); err != nil {
 		fmt.Fprintln(os.Stderr, "strata-bench: error:", err)

@@ -99,8 +99,9 @@ application "corpus" {
 `, src)
 }
 
-// trashDir is where wipe moves what it takes away (set by setup, under the
-// scratch directory); emptyTrash deletes it between scenarios.
+// trashDir is where wipe moves what it takes away (set by run1, under the
+// scratch directory). It is deleted when the bench ends, or before, by
+// emptyTrash, when the scratch file system runs short of space.
 var trashDir string
 
 // trashed counts what wipe moved into trashDir.
@@ -156,8 +157,8 @@ const trashKeepFree = 12 << 30
 // a file system with a journal, which never looks.
 var trashGrace = 365 * time.Second
 
-// emptyTrash deletes the trash between scenarios, writes it back and waits
-// out trashGrace, so that the next scenario's runs do not pay for it.
+// emptyTrash deletes the trash, writes it back and waits out trashGrace,
+// so that the runs after it do not pay for the deletion.
 func emptyTrash() error {
 	if trashDir == "" {
 		return nil
