@@ -79,9 +79,15 @@ func (ap *appPlan) check(c *spec.Check, tp *tierPlan) {
 }
 
 // lastChecked is the newest checked.json of any copy at the tier; listed
-// is false when a location's listing failed (its marks are unknown).
+// is false when a location's listing failed (its marks are unknown). A
+// detached destination is left out: with drives in rotation one is always
+// away, and waiting for it would test nothing ever (at worst a test runs
+// again that the absent drive's copy had passed).
 func lastChecked(tp *tierPlan) (last time.Time, listed bool) {
 	for _, lp := range tp.locs {
+		if lp.detached {
+			continue
+		}
 		if lp.failed {
 			return time.Time{}, false
 		}

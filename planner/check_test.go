@@ -164,3 +164,24 @@ func TestCheckedMarkFromListing(t *testing.T) {
 		t.Fatalf("copy %+v", c)
 	}
 }
+
+// TestCheckRunsWhileADriveIsAway: a detached destination of the check's
+// tier (drives in rotation) holds the check back no more than a purge; it
+// tests the newest healthy copy at an attached one.
+func TestCheckRunsWhileADriveIsAway(t *testing.T) {
+	cfg := checkConfig()
+	remote := cfg.Tiers[1]
+	remote.Destinations = append(remote.Destinations, &spec.Destination{Name: "usb"})
+	cfg.Destinations = append(cfg.Destinations, remote.Destinations[1])
+	newest := ts("2026-11-20T02:00:00Z")
+	inv := checkInventory(cfg, newest)
+	inv.Detached = map[string]string{"usb": "no marker"}
+	p, err := BuildPlan(cfg, inv, ts("2026-11-20T09:00:00Z"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := checkActions(p)
+	if len(got) != 1 || got[0].Location != loc("remote", "backup1") || hasWarning(p, `check "opens" waits`) {
+		t.Fatalf("check with a detached drive at its tier: %v %v", keys(p), p.Warnings)
+	}
+}
