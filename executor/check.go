@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -160,12 +159,7 @@ func removeScratch(dir string) error {
 
 // ReadCheckMark reads the checked.json of the copy in dir at st.
 func ReadCheckMark(ctx context.Context, st providers.Store, dir string) (*CheckMark, error) {
-	rc, err := st.Open(ctx, path.Join(dir, snapshot.CheckedName))
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	b, err := readSmall(ctx, st, path.Join(dir, snapshot.CheckedName), 1<<20)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,9 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	s.connect = connectTimeout(c.Timeout)
 	s.limit = NewLimiter(c.BwLimit)
 	s.removable = c.Removable
+	if s.perm != nil {
+		s.perm.rememberDirs = !c.Removable
+	}
 	if info.Name == "local" {
 		if parsed, err := fspath.Parse(c.Remote); err == nil {
 			s.localRoot = parsed.Path

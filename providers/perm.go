@@ -90,8 +90,11 @@ type perms struct {
 	// found or made by this store: nothing strata does removes one (gc
 	// deletes chunks, a purge prunes only a snapshot's parents), so a write
 	// of the next chunk there need not look again — one round trip less
-	// per chunk over SFTP.
-	chunkDirs sync.Map
+	// per chunk over SFTP. Not on a removable destination (rememberDirs
+	// false): a watch keeps its stores for days, and another drive may be
+	// behind the same root by the next write.
+	chunkDirs    sync.Map
+	rememberDirs bool
 	// noRename is set once the backend's Move succeeded where rename had
 	// failed (an SFTP server without posix-rename): from then on the store
 	// goes straight to Move, not two attempts a write.
@@ -148,7 +151,7 @@ func (p *perms) prepare(ctx context.Context, rel string) error {
 	if dir == "." {
 		dir = ""
 	}
-	chunkDir := strings.HasPrefix(dir, snapshot.ChunkDir+"/")
+	chunkDir := p.rememberDirs && strings.HasPrefix(dir, snapshot.ChunkDir+"/")
 	if _, seen := p.chunkDirs.Load(dir); chunkDir && seen {
 		return nil
 	}

@@ -54,8 +54,13 @@ func (hc historyCache) history(ctx context.Context, s *Survey, app *spec.Applica
 			out[i] = p
 			continue
 		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			out[i] = HistoryPoint{ID: ref.Copy.ID, Error: context.Cause(ctx).Error()}
+			continue
+		}
 		wg.Add(1)
-		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
 			out[i] = readPoint(ctx, s.Stores, ref)
