@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -90,7 +91,7 @@ func (d *drives) changed(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	now := executor.Probe(ctx, d.stores)
-	for _, name := range slices.Sorted(keys(now)) {
+	for _, name := range slices.Sorted(maps.Keys(now)) {
 		switch was := d.attached[name]; {
 		case now[name] && !was:
 			return fmt.Sprintf("removable destination %s attached", name)
@@ -99,16 +100,6 @@ func (d *drives) changed(ctx context.Context) string {
 		}
 	}
 	return ""
-}
-
-func keys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // detachedStale lists the applications whose copies at a detached

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 
 	"github.com/stratabackup/strata/planner"
@@ -17,7 +18,7 @@ type detachedDestination struct {
 // detachedList is the inventory's detached destinations, by name.
 func detachedList(inv *planner.Inventory) []detachedDestination {
 	out := []detachedDestination{}
-	for _, d := range slices.Sorted(mapKeys(inv.Detached)) {
+	for _, d := range slices.Sorted(maps.Keys(inv.Detached)) {
 		out = append(out, detachedDestination{Destination: d, Reason: inv.Detached[d]})
 	}
 	return out
@@ -46,15 +47,5 @@ func (g *globals) noteDetached(p *planner.Plan, unshown bool) {
 func (g *globals) noteUnread(s *survey) {
 	for _, d := range detachedList(s.Inventory) {
 		g.report("note", fmt.Sprintf("%s detached (%s): its copies are not read; attach it to use them", d.Destination, d.Reason))
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
