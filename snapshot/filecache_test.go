@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"io"
 	"maps"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -206,6 +208,61 @@ func TestFileCacheDamagedIsIgnored(t *testing.T) {
 	if got := snapWith(t, src, path, store); got.CachedBytes != genTreeLarge {
 		t.Errorf("rewritten: %d bytes from the cache, want %d", got.CachedBytes, genTreeLarge)
 	}
+}
+
+// TestFileCacheStructureIsChecked damages a cache file and seals it with a
+// good checksum again, so that each check behind the checksum — magic,
+// version, chunker, entries, chunk sizes — is what must refuse it.
+func TestFileCacheStructureIsChecked(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	genTree(t, src)
+	path := filepath.Join(t.TempDir(), "app.cache")
+	store := newKnowingStore()
+	store.known.AddList(snapWith(t, src, path, store).Chunks)
+	good, err := os.ReadFile(path)
+	mustDo(t, err)
+	body := good[:len(good)-sha256.Size]
+	chunkerAt := len(cacheMagic) + 2 // after the version and the chunker's length
+	entryAt := chunkerAt + len(Chunker())
+	damages := []struct {
+		what, want string
+		b          []byte
+	}{
+		{"magic", "not a strata file cache", flipAt(body, 3)},
+		{"version", "version", flipAt(body, len(cacheMagic))},
+		{"chunker", "written for chunker", flipAt(body, chunkerAt+1)},
+		{"an entry's path length", "", flipAt(body, entryAt)},
+		{"data after the end", "data after the last entry", append(slices.Clone(body), 1)},
+		{"a chunk size", "a chunk size out of range", setChunkSize(t, body, entryAt)},
+	}
+	for _, d := range damages {
+		sealed := sha256.Sum256(d.b)
+		mustDo(t, os.WriteFile(path, append(slices.Clone(d.b), sealed[:]...), 0o600))
+		c, err := LoadFileCache(path)
+		if err == nil || c.Len() != 0 || !strings.Contains(err.Error(), d.want) {
+			t.Errorf("%s damaged: loaded %d files, error %v (want one saying %q)", d.what, c.Len(), err, d.want)
+		}
+		if got := snapWith(t, src, path, store); got.CachedBytes != 0 {
+			t.Errorf("%s damaged: %d bytes from the cache", d.what, got.CachedBytes)
+		}
+	}
+}
+
+// setChunkSize returns body with the size of the first entry's first chunk
+// made 0 (out of range), the entry starting at off.
+func setChunkSize(t *testing.T, body []byte, off int) []byte {
+	t.Helper()
+	d := &cacheDecoder{b: body, off: off}
+	d.bytes()
+	d.stamp()
+	d.count()
+	if d.err != nil {
+		t.Fatalf("decoding the first entry: %v", d.err)
+	}
+	d.off += sha256.Size // the chunk's ID; its size's uvarint follows
+	out := slices.Clone(body)
+	out[d.off] = 0
+	return out
 }
 
 // largeSizes cuts b alone with the large parameters, as a large file's
