@@ -61,7 +61,9 @@ func ReadMarker(ctx context.Context, s providers.Store) (m snapshot.Marker, foun
 
 // Probe says which of the removable stores are attached right now, by
 // destination name: one read of a small marker each, what `watch` does
-// once a minute to notice a drive come or go.
+// once a minute to notice a drive come or go. A store whose marker could
+// not be read (Attachment's error: the network, a permission) is left out:
+// whether its drive is there is not known, which is not "detached".
 func Probe(ctx context.Context, stores Stores) map[string]bool {
 	out := map[string]bool{}
 	for _, name := range stores.names() {
@@ -69,7 +71,10 @@ func Probe(ctx context.Context, stores Stores) map[string]bool {
 			continue
 		}
 		why, err := Attachment(ctx, stores[name])
-		out[name] = why == "" && err == nil
+		if err != nil {
+			continue
+		}
+		out[name] = why == ""
 	}
 	return out
 }

@@ -138,7 +138,8 @@ type Config struct {
 	// when they are not named here.
 	SensitiveOptions map[string]bool
 	// Removable makes every write first check that the marker
-	// (snapshot.MarkerPath) is at the root, failing with ErrDetached
-	// otherwise: an unplugged drive's mount point is never written.
+	// (snapshot.MarkerPath) is at the root and names this destination,
+	// failing with ErrDetached otherwise: an unplugged drive's mount point,
+	// or another destination's drive mounted there, is never written.
 	Removable bool
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
@@ -51,4 +53,54 @@ func TestRemovableWritesOnlyWithTheMarker(t *testing.T) {
 	if _, err := s.Write(ctx, "app/x", bytes.NewReader([]byte("x")), 1); err != nil {
 		t.Errorf("write with the marker there: %v", err)
 	}
+}
+
+// A removable store writes nothing to a root whose marker names another
+// destination (drive B mounted where A is expected): the error names both.
+// Remembering the marker it last checked does not hide a drive swapped
+// back in.
+func TestRemovableWritesOnlyToItsOwnDrive(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	marker := filepath.Join(dir, filepath.FromSlash(snapshot.MarkerPath))
+	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	put := func(dest string, at time.Time) {
+		t.Helper()
+		m, err := snapshot.NewMarker(dest, "test", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(marker, m.Encode(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(marker, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := open(t, providers.Config{Name: "usb-a", Remote: dir, Removable: true})
+	wr := func() error { _, err := a.Write(ctx, "app/x", bytes.NewReader([]byte("x")), 1); return err }
+	refused := func(when string) {
+		t.Helper()
+		err := wr()
+		if !errors.Is(err, providers.ErrDetached) || !strings.Contains(err.Error(), `"usb-b"`) || !strings.Contains(err.Error(), `"usb-a"`) {
+			t.Fatalf("write to usb-a with drive usb-b's marker %s: %v, want ErrDetached naming both", when, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "app")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("usb-a wrote onto drive usb-b %s (%v)", when, err)
+		}
+	}
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	put("usb-b", t0)
+	refused("at its root")
+	put("usb-a", t0.Add(time.Hour))
+	if err := wr(); err != nil {
+		t.Fatalf("write with its own marker: %v", err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "app")); err != nil {
+		t.Fatal(err)
+	}
+	put("usb-b", t0)
+	refused("swapped back in")
 }

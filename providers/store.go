@@ -54,8 +54,10 @@ type store struct {
 	connect time.Duration
 	// limit limits the rate of writes (bwlimit); nil when unlimited.
 	limit *Limiter
-	// removable guards every write with the marker (see attached).
+	// removable guards every write with the marker (see attached);
+	// marker is the one the guard last found naming this destination.
 	removable bool
+	marker    markerSeen
 }
 
 // with gives ctx the destination's own rclone configuration, if any.

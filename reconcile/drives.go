@@ -25,14 +25,20 @@ const probeTimeout = 30 * time.Second
 // passes: which the last listing saw attached (to notice a change), and when
 // each was last seen attached with what newest copy there (for stale).
 type drives struct {
-	stores   executor.Stores      // the removable stores of the last survey
-	attached map[string]bool      // as the last listing saw them
+	stores executor.Stores // the removable stores of the last survey
+	// attached is what the last listing saw; a destination whose listing
+	// failed is not in it (unknown) until a probe reads its marker.
+	attached map[string]bool
 	seen     map[string]time.Time // last pass that saw it attached (or the first that did not)
 	newest   map[planner.Location]map[string]time.Time
 }
 
 // observe records what a pass's listing found of the removable
-// destinations of cfg.
+// destinations of cfg. A failed listing says nothing of whether the drive
+// is there: its destination is left unknown, and the next probe's reading
+// of the marker becomes what a change is judged against (counting it as
+// detached would make every probe announce an arrival, and run a pass that
+// fails again, once a minute despite the back-off).
 func (d *drives) observe(cfg *spec.Config, s *Survey, now time.Time) {
 	if s == nil {
 		return
@@ -48,7 +54,10 @@ func (d *drives) observe(cfg *spec.Config, s *Survey, now time.Time) {
 		}
 		_, detached := s.Inventory.Detached[dest.Name]
 		_, failed := s.Inventory.Failed[dest.Name]
-		d.stores[dest.Name], d.attached[dest.Name] = st, !detached && !failed
+		d.stores[dest.Name] = st
+		if !failed {
+			d.attached[dest.Name] = !detached
+		}
 		if _, known := d.seen[dest.Name]; !detached || !known {
 			d.seen[dest.Name] = now
 		}
@@ -86,13 +95,21 @@ func (d *drives) ticker(every time.Duration) (<-chan time.Time, func()) {
 }
 
 // changed probes the markers and says which drive came or went since the
-// last listing ("" when none did).
+// last listing ("" when none did). A destination of unknown state (its
+// listing failed) takes the probe's reading without announcing it; one
+// whose marker cannot be read (executor.Probe leaves it out) keeps its
+// state.
 func (d *drives) changed(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	now := executor.Probe(ctx, d.stores)
 	for _, name := range slices.Sorted(maps.Keys(now)) {
-		switch was := d.attached[name]; {
+		was, known := d.attached[name]
+		if !known {
+			d.attached[name] = now[name]
+			continue
+		}
+		switch {
 		case now[name] && !was:
 			return fmt.Sprintf("removable destination %s attached", name)
 		case !now[name] && was:

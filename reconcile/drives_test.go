@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/snapshot"
 )
@@ -158,5 +159,77 @@ func TestDetachedStaleAfterGrace(t *testing.T) {
 	}
 	if s := detachedStale(l.cfg, &planner.Inventory{}, d, seen.Add(48*time.Hour)); len(s) != 0 {
 		t.Errorf("an attached drive is judged by detached_grace: %+v", s)
+	}
+}
+
+// A failed listing of a removable destination is no evidence that the
+// drive went away: the probes after it read the marker, find the drive, and
+// must not announce an arrival (each would run a pass that fails again,
+// once a minute, defeating the back-off). A real departure after it still
+// is announced.
+func TestFailedListingIsNoDeparture(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeConfig(t, dir, driveConfig)
+	var diags int
+	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: time.Second, Log: testLog{t}, UI: testUI{&diags}})
+	if err := l.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "drive", "strata")
+	m, _ := snapshot.NewMarker("usb", "test", time.Now())
+	if err := os.MkdirAll(filepath.Join(root, ".strata"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(snapshot.MarkerPath)), m.Encode(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := List(ctx, l.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, detached := s.Inventory.Detached["usb"]; detached {
+		t.Fatalf("the marked drive lists as detached: %v", s.Inventory.Detached)
+	}
+	// The listing failed (a read error half-way): the marker is still there.
+	s.Inventory.Failed = map[string]string{"usb": "read error half-way through the listing"}
+	var d drives
+	d.observe(l.cfg, s, time.Now())
+	for i := range 2 {
+		if why := d.changed(ctx); why != "" {
+			t.Fatalf("probe %d after a failed listing of an attached drive: %q, want no change", i+1, why)
+		}
+	}
+	if err := os.Rename(root, root+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if why := d.changed(ctx); why != "removable destination usb detached" {
+		t.Fatalf("the drive pulled after the failed listing: %q", why)
+	}
+}
+
+// A probe that cannot read the marker (an error, not a missing marker)
+// does not announce a departure: the drive the last listing saw stays
+// attached. Its root lies under a regular file here, so that the read
+// fails with "not a directory".
+func TestUnreadableMarkerIsNoDeparture(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeConfig(t, dir, driveConfig)
+	var diags int
+	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: time.Second, Log: testLog{t}, UI: testUI{&diags}})
+	if err := l.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "drive"), []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := List(ctx, l.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := drives{stores: executor.Stores{"usb": s.Stores["usb"]}, attached: map[string]bool{"usb": true}}
+	if why := d.changed(ctx); why != "" {
+		t.Fatalf("a probe that could not read the marker: %q, want no change", why)
 	}
 }

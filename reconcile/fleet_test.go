@@ -82,7 +82,7 @@ func TestStaleNotifiedByItsOwner(t *testing.T) {
 		t.Fatalf("Start: %v", err)
 	}
 	stale := []notify.Stale{{App: "web", Tier: "local"}, {App: "db", Tier: "local"}}
-	got := l.ownStale(stale)
+	got := OwnStale(l.cfg, l.o.Node, stale)
 	if len(got) != 1 || got[0].App != "web" {
 		t.Errorf("node a notifies %+v, want web's only", got)
 	}

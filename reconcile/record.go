@@ -9,6 +9,7 @@ import (
 	"github.com/stratabackup/strata/executor"
 	"github.com/stratabackup/strata/notify"
 	"github.com/stratabackup/strata/planner"
+	"github.com/stratabackup/strata/spec"
 )
 
 // record puts the pass's outcome into the metrics and the status, works out
@@ -79,17 +80,18 @@ func (l *Loop) describe(ctx context.Context, apps []AppStatus, s *Survey) {
 	}
 }
 
-// ownStale is the part of stale this loop's node notifies: in a fleet every
-// node sees every application's staleness (the status shows it all), but
-// only the node that writes a copy, or any node when no node is named for
-// it, notifies it — not every host once per stale copy.
-func (l *Loop) ownStale(stale []notify.Stale) []notify.Stale {
-	if !l.cfg.UsesNodes() || l.o.Node == "" {
+// OwnStale is the part of stale that node notifies, for `watch` and
+// `apply` alike: in a fleet every node sees every application's staleness
+// (the status shows it all), but only the node that writes a copy, or any
+// node when no node is named for it, notifies it — not every host once per
+// stale copy. Without nodes in cfg, or without a node, it is all of stale.
+func OwnStale(cfg *spec.Config, node string, stale []notify.Stale) []notify.Stale {
+	if !cfg.UsesNodes() || node == "" {
 		return stale
 	}
 	var out []notify.Stale
 	for _, s := range stale {
-		if o := planner.TierOwner(l.cfg, l.cfg.Application(s.App), s.Tier); o == "" || o == l.o.Node {
+		if o := planner.TierOwner(cfg, cfg.Application(s.App), s.Tier); o == "" || o == node {
 			out = append(out, s)
 		}
 	}
@@ -98,7 +100,7 @@ func (l *Loop) ownStale(stale []notify.Stale) []notify.Stale {
 
 // notify fires the notifications of any change of state the pass made.
 func (l *Loop) notify(ctx context.Context, p *pass) Result {
-	l.fire(ctx, append(l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: l.ownStale(p.stale)}, l.base()), CheckEvents(p.report, l.base())...))
+	l.fire(ctx, append(l.tracker.Run(notify.Outcome{Failures: p.failures, Stale: OwnStale(l.cfg, l.o.Node, p.stale)}, l.base()), CheckEvents(p.report, l.base())...))
 	l.beat(ctx, RunFinish(p.report, p.failures, l.base()))
 	return proceed
 }

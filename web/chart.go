@@ -36,7 +36,8 @@ type retentionView struct {
 }
 
 // laneView is one destination of the tier on the time axis; Problem,
-// when its listing failed, instead of marks.
+// when its listing failed or its drive is detached (away), instead of marks:
+// what it holds is not known then, which is not "not here yet".
 type laneView struct {
 	Destination, Problem string
 	Y                    float64
@@ -62,12 +63,17 @@ func newRetention(r reconcile.TierRetention, locs []reconcile.Location, next str
 	v := retentionView{Tier: r.Tier, Keep: r.Keep}
 	from, to := timeSpan(r.Snapshots)
 	v.From, v.To = from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04")
-	var failed []string
+	var failed, away []string
 	for i, l := range locs {
 		d := l.Destination
 		lane := laneView{Destination: d, Y: plotTop + laneH*float64(i) + laneH/2}
-		if l.Error != "" {
+		switch {
+		case l.Error != "":
 			lane.Problem, failed = "listing failed: what it holds is not known", append(failed, d)
+		case l.Detached != "":
+			lane.Problem, away = "drive detached (away): what it holds is seen when it is attached", append(away, d)
+		}
+		if lane.Problem != "" {
 			v.Lanes = append(v.Lanes, lane)
 			continue
 		}
@@ -84,12 +90,29 @@ func newRetention(r reconcile.TierRetention, locs []reconcile.Location, next str
 	v.Height = v.AxisY + 22
 	for _, s := range r.Snapshots {
 		row := retainedRowOf(s, next)
-		if len(failed) > 0 && row.Class == "wanted" && !s.New {
-			row.Note = "not at the listed destinations; the listing of " + strings.Join(failed, ", ") + " failed"
+		if note := unlistedNote(failed, away); note != "" && row.Class == "wanted" && !s.New {
+			row.Note = note
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	return v
+}
+
+// unlistedNote is the note of a snapshot wanted but at no listed
+// destination when some of the tier's were not listed: failed listings and
+// detached drives may hold it. "" when every destination was listed.
+func unlistedNote(failed, away []string) string {
+	var why []string
+	if len(failed) > 0 {
+		why = append(why, "the listing of "+strings.Join(failed, ", ")+" failed")
+	}
+	if len(away) > 0 {
+		why = append(why, "the drive of "+strings.Join(away, ", ")+" is detached (away): it may hold it, else gets it once attached")
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return "not at the listed destinations; " + strings.Join(why, "; ")
 }
 
 // mark is snapshot s on destination d's lane; false when it has no place

@@ -42,8 +42,8 @@ planned for, and a different --now is refused.
 
 It fires the notify blocks: the heartbeats start and success (a ping: GET
 URL/start, then URL or URL/fail) of the run and of each application it works
-on, failure and stale. A notification not delivered is a warning, never a
-failed apply.
+on, failure and stale (in a fleet, the stale copies its node writes). A
+notification not delivered is a warning, never a failed apply.
 
 A check block's restore test that fails is a warning, not a failure (like
 Terraform's check blocks): the action is done, its result says
@@ -71,7 +71,7 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	n.send(ctx, reconcile.RunStart(n.base()))
 	run := g.applyConfig(ctx, cfg, n, o, args)
 	if run.rep != nil && run.err == nil {
-		g.notifyApply(ctx, run.s, run.rep, run.planErr, n)
+		g.notifyApply(ctx, run.s, run.rep, run.planErr, run.node, n)
 	}
 	n.send(ctx, reconcile.RunFinish(run.rep, run.failures(), n.base()))
 	for _, w := range n.warnings {
@@ -81,10 +81,12 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 }
 
 // applyRun is what one `strata apply` did: its survey (nil when the
-// destinations could not be opened), its report (nil when nothing ran),
-// the error of its plan and the error that stopped it.
+// destinations could not be opened), the node its plan was for ("" without
+// nodes), its report (nil when nothing ran), the error of its plan and the
+// error that stopped it.
 type applyRun struct {
 	s       *survey
+	node    string
 	rep     *executor.Report
 	planErr error
 	err     error
@@ -128,6 +130,7 @@ func (g *globals) applyConfig(ctx context.Context, cfg *spec.Config, n *notifier
 	if run.err = err; err != nil {
 		return run
 	}
+	run.node = p.Node
 	g.warnUnshown(p, o.autoApprove || len(args) == 1)
 	g.noteElsewhere(p)
 	g.noteDetached(p, o.autoApprove || len(args) == 1)

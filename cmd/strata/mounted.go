@@ -7,15 +7,19 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/stratabackup/strata/snapshot"
 )
 
 // mountInfo is where Linux lists the mounts this process sees.
 const mountInfo = "/proc/self/mountinfo"
 
-// checkMounted refuses to mark a local removable root that no file system
-// other than / is mounted at or above: the drive is most likely not
-// mounted, and the marker would make its empty mount point look like the
-// drive. Where the mounts cannot be read (not Linux), it checks nothing.
+// checkMounted says why marking a local removable root that no file system
+// other than / is mounted at or above is likely a mistake: the drive is
+// most likely not mounted, and the marker would make its empty mount point
+// look like the drive. It does not refuse: `strata init` prints the error
+// as a warning and marks the root anyway (a root on / may be meant). Where
+// the mounts cannot be read (not Linux), it checks nothing.
 func checkMounted(name, root string) error {
 	if !filepath.IsAbs(root) {
 		return nil
@@ -31,7 +35,7 @@ func checkMounted(name, root string) error {
 	}
 	return fmt.Errorf("no drive is mounted at or above %s (only / is): if the drive for %s is not mounted, "+
 		"its empty mount point is marked now and will be written to as if it were the drive; then delete %s, "+
-		"mount the drive and run 'strata init %s' again", root, name, filepath.Join(root, ".strata/destination.json"), name)
+		"mount the drive and run 'strata init %s' again", root, name, filepath.Join(root, filepath.FromSlash(snapshot.MarkerPath)), name)
 }
 
 // mountPoints reads the mount points of mountInfo (field 5, octal escapes

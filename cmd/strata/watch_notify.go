@@ -21,9 +21,11 @@ func wantsStale(cfg *spec.Config) bool {
 
 // notifyApply fires the state notifications of one `strata apply` through
 // n: failure when an action, a listing or the plan failed, stale when an
-// application is still behind its schedule afterwards. A single apply has
-// no earlier state, so it never fires recovered; `strata watch` does.
-func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Report, planErr error, n *notifier) {
+// application is still behind its schedule afterwards — in a fleet only
+// the staleness node (the plan's) notifies, as `strata watch` does
+// (reconcile.OwnStale). A single apply has no earlier state, so it never
+// fires recovered; `strata watch` does.
+func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Report, planErr error, node string, n *notifier) {
 	if len(s.Config.Notifications) == 0 || ctx.Err() != nil {
 		return
 	}
@@ -31,7 +33,7 @@ func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Repo
 	if wantsStale(s.Config) {
 		after := *s // what the apply left, without changing what the caller reports
 		after.Relist(ctx)
-		o.Stale = reconcile.Stale(after.Config, after.Inventory, g.clock())
+		o.Stale = reconcile.OwnStale(after.Config, node, reconcile.Stale(after.Config, after.Inventory, g.clock()))
 	}
 	var t notify.Tracker
 	n.send(ctx, append(t.Run(o, n.base()), reconcile.CheckEvents(rep, n.base())...))
