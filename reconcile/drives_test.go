@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +15,8 @@ import (
 )
 
 // driveConfig snapshots data/ hourly into a local store and keeps the last
-// 3 on a removable drive at drive/strata.
+// 3 on a removable drive at drive/strata. Its schedule's minute is written
+// in by writeDriveConfig.
 const driveConfig = `
 destination "d" {
   remote = "${path.config}/store"
@@ -37,12 +40,23 @@ tier "offsite" {
   }
 }
 application "web" {
-  schedule = "0 * * * *"
+  schedule = "MINUTE * * * *"
   source {
     paths = ["data"]
   }
 }
 `
+
+// writeDriveConfig writes driveConfig with its hourly schedule ticking half
+// an hour from now: no tick falls within a test, whatever the time of day
+// (with "0 * * * *", the first pass's next wake was under a minute away in
+// the last minute of every hour, and a tick could wake a sleep meant to
+// notice a drive).
+func writeDriveConfig(t *testing.T, dir string) {
+	t.Helper()
+	minute := strconv.Itoa((time.Now().Minute() + 30) % 60)
+	writeConfig(t, dir, strings.Replace(driveConfig, "MINUTE", minute, 1))
+}
 
 // sleeps runs the loop's sleep step and returns why it woke; the test fails
 // if it has not woken within the bound (the probe runs every 10 ms here).
@@ -74,7 +88,7 @@ func TestWatchNoticesAnAttach(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "data", "a.txt"), []byte("a\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	writeConfig(t, dir, driveConfig)
+	writeDriveConfig(t, dir)
 	var diags int
 	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: 50 * time.Millisecond, Parallel: 1,
 		Probe: 10 * time.Millisecond, Version: "test", Log: testLog{t}, UI: testUI{&diags}})
@@ -135,7 +149,7 @@ func locationRow(l *Loop, tier string) Location {
 // has passed since the watch last saw the drive attached.
 func TestDetachedStaleAfterGrace(t *testing.T) {
 	dir := t.TempDir()
-	writeConfig(t, dir, driveConfig)
+	writeDriveConfig(t, dir)
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +184,7 @@ func TestDetachedStaleAfterGrace(t *testing.T) {
 func TestFailedListingIsNoDeparture(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	writeConfig(t, dir, driveConfig)
+	writeDriveConfig(t, dir)
 	var diags int
 	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: time.Second, Log: testLog{t}, UI: testUI{&diags}})
 	if err := l.Start(ctx); err != nil {
@@ -215,7 +229,7 @@ func TestFailedListingIsNoDeparture(t *testing.T) {
 func TestUnreadableMarkerIsNoDeparture(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	writeConfig(t, dir, driveConfig)
+	writeDriveConfig(t, dir)
 	var diags int
 	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: time.Second, Log: testLog{t}, UI: testUI{&diags}})
 	if err := l.Start(ctx); err != nil {
