@@ -32,3 +32,20 @@ func Unreachable(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
 }
+
+// CouldNotConnect says whether err, from Open, means the destination's
+// server could not be reached in time — a connection refused or not made,
+// a timeout, a broken connection — rather than a destination that is
+// wrong (an empty remote, a host key that cannot be checked, refused
+// credentials). The first is an outage of that one destination; the
+// others are for the configuration's owner to fix.
+func CouldNotConnect(err error) bool {
+	var timedOut *TimedOut
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return false
+	case Unreachable(err), errors.As(err, &timedOut), errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	return IsRetryable(err)
+}

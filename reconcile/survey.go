@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/stratabackup/strata/executor"
@@ -20,26 +22,46 @@ type Survey struct {
 	Stores    executor.Stores
 	Listings  []planner.Listing
 	Inventory *planner.Inventory
+	// Down are the destinations whose server could not be reached when
+	// they were opened (name → why): not in Stores, and in every listing
+	// as failed listings, so the plan leaves them alone as it does any
+	// destination it cannot list (no purge anywhere) and goes on with the
+	// rest.
+	Down map[string]string
 }
 
 // List opens every destination cfg uses and lists each once. A destination
 // that cannot be opened (a missing secret, an unknown host key) is an error;
-// one whose listing fails is in Inventory.Failed.
+// one whose server cannot be reached (Down) or whose listing fails is in
+// Inventory.Failed.
 func List(ctx context.Context, cfg *spec.Config) (*Survey, error) {
-	st, err := stores.Open(ctx, cfg)
+	st, down, err := stores.OpenReachable(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Survey{Config: cfg, Stores: st}
+	s := &Survey{Config: cfg, Stores: st, Down: map[string]string{}}
+	for name, err := range down {
+		s.Down[name] = "cannot connect: " + err.Error()
+	}
 	s.Relist(ctx)
 	return s, nil
 }
 
 // Relist lists every destination again and rebuilds the inventory.
 func (s *Survey) Relist(ctx context.Context) {
-	s.Listings = executor.Gather(ctx, s.Stores)
+	s.Listings = append(executor.Gather(ctx, s.Stores), s.downListings()...)
 	s.Inventory = planner.BuildInventory(s.Config, s.Listings)
 	s.addStandbys()
+}
+
+// downListings are the failed listings of the destinations that could not
+// be reached.
+func (s *Survey) downListings() []planner.Listing {
+	out := make([]planner.Listing, 0, len(s.Down))
+	for _, name := range slices.Sorted(maps.Keys(s.Down)) {
+		out = append(out, planner.Listing{Destination: name, Err: s.Down[name]})
+	}
+	return out
 }
 
 // ErrChanged is what Apply returns when the stored backups changed between
@@ -56,7 +78,7 @@ var ErrChanged = errors.New("the stored backups changed between the plan and the
 // plan's preflight is done, and a second question costs a round trip (and,
 // over SFTP, maybe a connection) for an answer nothing reads.
 func (s *Survey) Recheck(ctx context.Context, p *planner.Plan) error {
-	s.Listings = executor.Regather(ctx, s.Stores, s.Listings)
+	s.Listings = append(executor.Regather(ctx, s.Stores, s.Listings), s.downListings()...)
 	s.Inventory = planner.BuildInventory(s.Config, s.Listings)
 	s.addStandbys()
 	if ctx.Err() != nil {

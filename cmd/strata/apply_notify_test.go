@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stratabackup/strata/notify"
@@ -94,4 +95,49 @@ func staleEvents(t *testing.T, file string) []string {
 		}
 	}
 	return out
+}
+
+// brokenNotifyHCL has one destination whose root lies under a regular file
+// (it lists as empty, but no lease can be written there) and a notify block
+// that appends its failure events to the file %q.
+const brokenNotifyHCL = `
+destination "primary" {
+  remote = "${path.config}/data/big.bin/store"
+}
+tier "local" {
+  destinations = [destination.primary]
+  keep {
+    last = 3
+  }
+}
+application "web" {
+  schedule = "@daily"
+  source {
+    paths = ["data"]
+  }
+}
+notify "failure" {
+  on      = ["failure"]
+  command = ["sh", "-c", "cat >> \"$0\"", %q]
+}
+`
+
+// An apply that fails before any action runs — here it cannot write its
+// lease — still fires the failure event: nothing ran, and the backups are
+// not where they should be.
+func TestApplyNotifiesAFailureBeforeAnyAction(t *testing.T) {
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	r := newRig(t, fmt.Sprintf(brokenNotifyHCL, events), 1000)
+	res := r.run(nil, "apply", "--auto-approve", "--now", day(1))
+	if res.code != 1 || !strings.Contains(res.stdout+res.stderr, "primary") {
+		t.Fatalf("apply with an unwritable destination: want exit 1 naming it, got %s", res)
+	}
+	b, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatalf("no failure event: %v (apply said %s)", err, res)
+	}
+	var ev notify.Event
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&ev); err != nil || ev.Event != "failure" {
+		t.Fatalf("events = %q (%v), want a failure", b, err)
+	}
 }

@@ -70,8 +70,8 @@ func runApply(ctx context.Context, g *globals, o applyOptions, args []string) er
 	n := g.newNotifier(ctx, cfg)
 	n.send(ctx, reconcile.RunStart(n.base()))
 	run := g.applyConfig(ctx, cfg, n, o, args)
-	if run.rep != nil && run.err == nil {
-		g.notifyApply(ctx, run.s, run.rep, run.planErr, run.node, n)
+	if run.notifies() {
+		g.notifyApply(ctx, run.s, run.rep, errors.Join(run.planErr, run.err), run.node, n)
 	}
 	n.send(ctx, reconcile.RunFinish(run.rep, run.failures(), n.base()))
 	for _, w := range n.warnings {
@@ -91,6 +91,23 @@ type applyRun struct {
 	planErr error
 	err     error
 }
+
+// notifies reports whether the run has news for the notify blocks: it
+// listed the destinations and ran, planned nothing (a failed listing or a
+// stale tier is news then too), or failed on its own — a refused plan, a
+// lease it could not write. Not when another apply holds a lease (that one
+// reports), nor when the plan was not confirmed.
+func (r applyRun) notifies() bool {
+	var locked *executor.LockedError
+	var declined confirmError
+	return r.s != nil && !errors.As(r.err, &locked) && !errors.As(r.err, &declined)
+}
+
+// confirmError is a plan that was not confirmed: cancelled at the prompt,
+// or no terminal to ask on and no --auto-approve.
+type confirmError struct{ error }
+
+func (e confirmError) Unwrap() error { return e.error }
 
 // failures lists what failed in the run, for its heartbeat.
 func (r applyRun) failures() []notify.Failure {
@@ -222,7 +239,7 @@ func (g *globals) confirmAs(verb string, p *planner.Plan) error {
 		if verb != "apply" {
 			hint = ""
 		}
-		return fmt.Errorf("%s needs --auto-approve%s when it cannot ask on a terminal", verb, hint)
+		return confirmError{fmt.Errorf("%s needs --auto-approve%s when it cannot ask on a terminal", verb, hint)}
 	}
 	data, err := p.JSON()
 	if err != nil {
@@ -234,7 +251,7 @@ func (g *globals) confirmAs(verb string, p *planner.Plan) error {
 	fmt.Fprint(g.stdout, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
 	line, _ := bufio.NewReader(g.stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
-		return fmt.Errorf("%s cancelled; nothing was changed", verb)
+		return confirmError{fmt.Errorf("%s cancelled; nothing was changed", verb)}
 	}
 	return nil
 }

@@ -471,3 +471,35 @@ func TestMinFree(t *testing.T) {
 		t.Fatalf("the refused transfer wrote data: %v", got)
 	}
 }
+
+// A remote server that is down when apply starts does not keep the other
+// tiers from their backups: the local tier gets its snapshot, the
+// unreachable destination is a failed listing (exit 1, named, no purge),
+// restore reads the local copy, and the next apply after the server is
+// back catches it up.
+func TestRemoteServerDownAtStart(t *testing.T) {
+	c := newChain(t, 2<<20)
+	mustExit0(t, c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve"), "first apply")
+	c.sftp.Stop()
+
+	res := c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve", "--snapshot", "app")
+	if res.code != 1 || !strings.Contains(res.stderr, `"sftp"`) || !strings.Contains(res.stderr, "cannot connect") {
+		t.Fatalf("apply with the SFTP server down: want exit 1 naming it, got %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if n := countOf(filesUnder(t, filepath.Join(c.dir, "origin")), isManifest); n != 2 {
+		t.Fatalf("the local tier holds %d snapshots with the SFTP server down, want 2 (the new one taken)", n)
+	}
+	out := filepath.Join(t.TempDir(), "restored")
+	mustExit0(t, c.strata(t, time.Minute, nil, "restore", "app", "--from", "local", "--to", out), "restore with SFTP down")
+	compareRestored(t, filepath.Join(c.dir, "data"), out)
+
+	if err := c.sftp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	mustExit0(t, c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve"), "apply after the server came back")
+	if n := countOf(filesUnder(t, filepath.Join(c.sftp.Dir, "backup")), isManifest); n != 2 {
+		t.Fatalf("the SFTP tier holds %d snapshots after it came back, want 2", n)
+	}
+}
+
+func isManifest(p string) bool { return strings.HasSuffix(p, "/manifest.json") }

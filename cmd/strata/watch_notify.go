@@ -23,7 +23,8 @@ func wantsStale(cfg *spec.Config) bool {
 // n: failure when an action, a listing or the plan failed, stale when an
 // application is still behind its schedule afterwards — in a fleet only
 // the staleness node (the plan's) notifies, as `strata watch` does
-// (reconcile.OwnStale). A single apply has no earlier state, so it never
+// (reconcile.OwnStale). rep is nil when the plan had no action: what the
+// listing found is then what the apply left. A single apply has no earlier state, so it never
 // fires recovered; `strata watch` does.
 func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Report, planErr error, node string, n *notifier) {
 	if len(s.Config.Notifications) == 0 || ctx.Err() != nil {
@@ -32,7 +33,9 @@ func (g *globals) notifyApply(ctx context.Context, s *survey, rep *executor.Repo
 	o := notify.Outcome{Failures: reconcile.Failures(rep, s.Inventory, "plan", planErr)}
 	if wantsStale(s.Config) {
 		after := *s // what the apply left, without changing what the caller reports
-		after.Relist(ctx)
+		if rep != nil {
+			after.Relist(ctx)
+		}
 		o.Stale = reconcile.OwnStale(after.Config, node, reconcile.Stale(after.Config, after.Inventory, g.clock()))
 	}
 	var t notify.Tracker

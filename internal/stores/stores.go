@@ -85,26 +85,46 @@ func sortedKeys[V any](m map[string]V) []string {
 // Open opens every destination the configuration's tiers use (or only
 // those named, when names is non-empty).
 func Open(ctx context.Context, cfg *spec.Config, names ...string) (executor.Stores, error) {
+	st, down, err := OpenReachable(ctx, cfg, names...)
+	if err == nil && len(down) > 0 {
+		for _, n := range sortedKeys(down) {
+			return nil, down[n]
+		}
+	}
+	return st, err
+}
+
+// OpenReachable is Open, except that a destination whose server cannot be
+// reached (providers.CouldNotConnect: refused, timed out) is left out of
+// the stores and returned in down, by name, instead of failing the rest: a
+// remote server that is down must not keep the other tiers from their
+// backups. Any other error opening a destination is still the error.
+func OpenReachable(ctx context.Context, cfg *spec.Config, names ...string) (executor.Stores, map[string]error, error) {
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
 	}
-	stores := executor.Stores{}
+	stores, down := executor.Stores{}, map[string]error{}
 	for _, t := range cfg.Tiers {
 		for _, d := range t.Destinations {
-			if _, done := stores[d.Name]; done || (len(want) > 0 && !want[d.Name]) {
+			_, done := stores[d.Name]
+			if _, failed := down[d.Name]; done || failed || (len(want) > 0 && !want[d.Name]) {
 				continue
 			}
 			pc, err := ProviderConfig(d)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			s, err := providers.Open(ctx, pc)
-			if err != nil {
-				return nil, err
+			switch {
+			case err == nil:
+				stores[d.Name] = s
+			case providers.CouldNotConnect(err) && ctx.Err() == nil:
+				down[d.Name] = err
+			default:
+				return nil, nil, err
 			}
-			stores[d.Name] = s
 		}
 	}
-	return stores, nil
+	return stores, down, nil
 }
