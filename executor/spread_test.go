@@ -181,3 +181,42 @@ func TestVerifyMarksEveryCopySharingABadChunk(t *testing.T) {
 		}
 	}
 }
+
+// TestCopiesVerifiedInTheSameRunRecordTheirOwnResult: when both copies that
+// share a bad chunk are verified in one run, each records what its own
+// check found (no found_by), and the destination is listed once.
+func TestCopiesVerifiedInTheSameRunRecordTheirOwnResult(t *testing.T) {
+	e := newSharedEnv(t)
+	root := filepath.Join(e.dir, "store/secondary")
+	bad := sharedChunk(t, e, "secondary")
+	b, _ := os.ReadFile(bad)
+	b[len(b)/2] ^= 1
+	writeMode(t, bad, b)
+	st := &countingStore{Store: e.stores["secondary"], opens: map[string]int{}}
+	var p planner.Plan
+	for _, app := range []string{"b", "a"} {
+		p.Actions = append(p.Actions, planner.Action{Key: "verify-" + app, Kind: planner.Verify, App: app,
+			Location: planner.Location{Tier: "remote", Destination: "secondary"},
+			Snapshot: "2026-11-21T03:00:00Z", Dir: app + "/" + sharedSnap, AppPath: app})
+	}
+	stores := executor.Stores{"primary": e.stores["primary"], "secondary": st}
+	rep := executor.New(stores, executor.Options{Parallel: 1}).Run(context.Background(), &p)
+	for _, r := range rep.Results {
+		if r.Status != executor.Failed || len(r.Warnings) > 0 {
+			t.Errorf("%s: %+v", r.Action.Key, r)
+		}
+	}
+	if !slices.Equal(st.lists, []string{""}) {
+		t.Errorf("listed %q, want the whole destination once", st.lists)
+	}
+	for _, app := range []string{"a", "b"} {
+		var mark executor.Mark
+		raw, err := os.ReadFile(filepath.Join(root, app, sharedSnap, snapshot.CorruptName))
+		if err != nil || json.Unmarshal(raw, &mark) != nil || mark.FoundBy != "" || len(mark.Chunks) == 0 || mark.Chunks[0].FoundBy != "" {
+			t.Errorf("%s's corrupt.json is not its own check's: %v %s", app, err, raw)
+		}
+		if _, err := os.Stat(filepath.Join(root, app, sharedSnap, snapshot.VerifiedName)); !os.IsNotExist(err) {
+			t.Errorf("%s's own failed check left its verified.json: %v", app, err)
+		}
+	}
+}
