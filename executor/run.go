@@ -132,8 +132,8 @@ type Executor struct {
 	checkedMu sync.Mutex
 	checked   map[string]*snapshot.ChunkSet // by destination: chunks read and found good in this run
 	recorded  map[string]map[string]bool    // by destination: copies whose own result this run recorded
-	spread    map[string]*snapshot.ChunkSet // by destination: bad chunks Spread looked for (see Spread)
-	spreading chan struct{}                 // one Spread at a time
+	spreadIDs map[string]*snapshot.ChunkSet // by destination: bad chunks spread looked for (see spread)
+	spreading chan struct{}                 // one spread at a time
 }
 
 // New returns an Executor over opened stores. What it does comes from the

@@ -18,42 +18,42 @@ import (
 
 // Chunks are stored once per destination and shared by every copy there
 // (DESIGN.md §2), so a chunk one verification finds missing or damaged is
-// missing or damaged for every other copy that references it. Spread finds
+// missing or damaged for every other copy that references it. spread finds
 // those copies — one listing of the whole destination, as gc lists it, then
 // their chunks.txt — and writes a corrupt.json in each, naming the chunks
 // and the copy whose verification found them: the next plan repairs them
 // too, rather than taking them as healthy sources. It runs only when a
 // verification found bad chunks; a clean one costs nothing more.
 
-// Spread is what Spread did at one destination.
-type Spread struct {
+// spreadResult is what spread did at one destination.
+type spreadResult struct {
 	// Marked are the directories (from the destination root) of the other
 	// complete copies that reference a bad chunk and now carry a
 	// corrupt.json naming it, sorted.
-	Marked []string `json:"marked,omitempty"`
+	Marked []string
 	// Warnings name what could not be read or written (a chunks.txt that
 	// cannot be read, a listing that failed): copies there may reference
 	// the bad chunks and are not marked.
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings []string
 }
 
-// Spread records the bad chunks that mark (the result of verifying the copy
+// spread records the bad chunks that mark (the result of verifying the copy
 // in dir at st, location loc) names in every other complete copy at st
 // whose chunks.txt references any of them, unless that copy's own result
 // was recorded by this Executor (it records what it found itself) or
-// another Spread of this Executor has marked these chunks at st already.
+// another spread of this Executor has marked these chunks at st already.
 // A mark with no bad chunk does nothing and reads nothing. What cannot be
 // read is a warning, never an error; it stops early when ctx ends.
-func (e *Executor) Spread(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) Spread {
+func (e *Executor) spread(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) spreadResult {
 	bad := badChunkIDs(mark)
 	if len(bad) == 0 {
-		return Spread{}
+		return spreadResult{}
 	}
 	select {
 	case e.spreading <- struct{}{}:
 		defer func() { <-e.spreading }()
 	case <-ctx.Done():
-		return Spread{}
+		return spreadResult{Warnings: []string{fmt.Sprintf("interrupted before marking the other copies at %s that reference the bad chunks: %v", st.Name(), ctx.Err())}}
 	}
 	done := e.spreadChunks(st.Name())
 	for id := range bad {
@@ -62,11 +62,11 @@ func (e *Executor) Spread(ctx context.Context, st providers.Store, dir, loc stri
 		}
 	}
 	if len(bad) == 0 {
-		return Spread{}
+		return spreadResult{}
 	}
 	l, err := listForGC(ctx, st, false)
 	if err != nil {
-		return Spread{Warnings: []string{fmt.Sprintf("listing %s to find the other copies that reference the bad chunks failed: %v; they are not marked damaged", st.Name(), err)}}
+		return spreadResult{Warnings: []string{fmt.Sprintf("listing %s to find the other copies that reference the bad chunks failed: %v; they are not marked damaged", st.Name(), err)}}
 	}
 	for id := range bad {
 		done.Add(id)
@@ -77,14 +77,14 @@ func (e *Executor) Spread(ctx context.Context, st providers.Store, dir, loc stri
 	return s.out
 }
 
-// spreader is one Spread at work.
+// spreader is one spread at work.
 type spreader struct {
 	e       *Executor
 	st      providers.Store
 	bad     map[snapshot.ChunkID]MarkChunk // the bad chunks, as the verified copy's mark names them
 	foundBy string                         // the verified copy: "<dir> at <location>"
 	mu      sync.Mutex
-	out     Spread
+	out     spreadResult
 }
 
 // run reads each chunks.txt of lists, then marks the copies that reference
@@ -158,10 +158,15 @@ func (s *spreader) warnf(format string, args ...any) {
 // markShared writes the corrupt.json of the copy in dir at st: the chunks
 // hits, found by verifying foundBy, added to those its current corrupt.json
 // names. A corrupt.json that cannot be parsed or names no chunk is left as
-// it is (written is false): its repair checks every chunk anyway. The
-// copy's verified.json, if any, stays: it says when the copy itself last
-// passed, and the newer corrupt.json makes it damaged all the same.
+// it is (written is false): its repair checks every chunk anyway; so is a
+// copy whose manifest is gone since the listing (a purge: writing would
+// leave an incomplete directory behind). The copy's verified.json, if any,
+// stays: it says when the copy itself last passed, and the newer
+// corrupt.json makes it damaged all the same.
 func (e *Executor) markShared(ctx context.Context, st providers.Store, dir string, hits []MarkChunk, foundBy string) (written bool, err error) {
+	if ok, err := objectExists(ctx, st, path.Join(dir, snapshot.ManifestName)); !ok || err != nil {
+		return false, err
+	}
 	p := path.Join(dir, snapshot.CorruptName)
 	mark := &Mark{StrataVersion: e.opts.Version}
 	b, err := readSmall(ctx, st, p, maxMark)
@@ -228,23 +233,23 @@ func (e *Executor) otherLists(dest, dir string, l *gcListing) []string {
 	return out
 }
 
-// spreadChunks is the set of chunks a Spread of this Executor has looked
+// spreadChunks is the set of chunks a spread of this Executor has looked
 // for at dest (after a listing that worked): another verification finding
 // them bad does not look again.
 func (e *Executor) spreadChunks(dest string) *snapshot.ChunkSet {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()
-	if e.spread == nil {
-		e.spread = map[string]*snapshot.ChunkSet{}
+	if e.spreadIDs == nil {
+		e.spreadIDs = map[string]*snapshot.ChunkSet{}
 	}
-	if e.spread[dest] == nil {
-		e.spread[dest] = snapshot.NewChunkSet()
+	if e.spreadIDs[dest] == nil {
+		e.spreadIDs[dest] = snapshot.NewChunkSet()
 	}
-	return e.spread[dest]
+	return e.spreadIDs[dest]
 }
 
 // noteRecorded remembers that the copy in dir at dest has its own result of
-// this run: a Spread leaves its mark alone.
+// this run: a spread leaves its mark alone.
 func (e *Executor) noteRecorded(dest, dir string) {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()

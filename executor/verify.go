@@ -36,7 +36,7 @@ type Mark struct {
 	Chunks  []MarkChunk `json:"chunks,omitempty"`
 	Problem string      `json:"problem,omitempty"`
 	// FoundBy is set when the last bad chunks this mark names were found
-	// by verifying another copy at the same destination (see Spread), not
+	// by verifying another copy at the same destination (see spread), not
 	// this one: that copy's directory and location, "<dir> at <location>".
 	FoundBy string `json:"found_by,omitempty"`
 }
@@ -56,9 +56,11 @@ type MarkChunk struct {
 // DamagedError says a verification found a copy damaged.
 type DamagedError struct {
 	Location, Dir, Problem string
-	// Shared are the other copies at the destination that reference the
-	// bad chunks and were marked damaged too (see Spread).
-	Shared []string
+	// Shared are the other complete copies at the destination that
+	// reference the bad chunks and were marked damaged too, by directory;
+	// Warnings say what could not be read while looking for them (see
+	// spread).
+	Shared, Warnings []string
 }
 
 func (e *DamagedError) Error() string {
@@ -97,8 +99,7 @@ func (e *Executor) verify(ctx context.Context, res *Result) error {
 	err = e.Record(ctx, st, dir, a.Location.String(), mark)
 	var damaged *DamagedError
 	if errors.As(err, &damaged) {
-		sp := e.Spread(ctx, st, dir, a.Location.String(), mark)
-		damaged.Shared, res.Warnings = sp.Marked, append(res.Warnings, sp.Warnings...)
+		res.Warnings = append(res.Warnings, damaged.Warnings...)
 	}
 	return err
 }
@@ -253,8 +254,9 @@ func chunkProblems(bad []MarkChunk) string {
 }
 
 // Record writes verified.json (and drops a stale corrupt.json) or
-// corrupt.json next to the copy in dir; for a failed check it then returns a
-// *DamagedError naming loc.
+// corrupt.json next to the copy in dir; for a failed check it then marks
+// the other copies at st that reference the bad chunks (see spread) and
+// returns a *DamagedError naming loc and them.
 func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) error {
 	b, _ := json.MarshalIndent(mark, "", "  ")
 	name, stale := snapshot.VerifiedName, snapshot.CorruptName
@@ -269,7 +271,8 @@ func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc stri
 	}
 	e.noteRecorded(st.Name(), dir)
 	if !mark.OK {
-		return permanent{&DamagedError{Location: loc, Dir: dir, Problem: mark.Problem}}
+		sp := e.spread(ctx, st, dir, loc, mark)
+		return permanent{&DamagedError{Location: loc, Dir: dir, Problem: mark.Problem, Shared: sp.Marked, Warnings: sp.Warnings}}
 	}
 	return nil
 }

@@ -156,12 +156,9 @@ func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t planner.
 		l.Marker, l.Status, l.Problem = "!", "error", "checked ok, but recording verified.json failed: "+err.Error()
 	case errors.As(err, &damaged):
 		l.Marker, l.Status, l.Problem = copyMarker(mark), "damaged", mark.Problem
+		l.Shared, l.Warnings = damaged.Shared, damaged.Warnings
 	default:
 		l.Marker, l.Status, l.Problem = copyMarker(mark), "damaged", mark.Problem+"; recording corrupt.json failed: "+err.Error()
-	}
-	if !mark.OK {
-		sp := ex.Spread(ctx, st, t.Copy.Dir, t.Location.String(), mark)
-		l.Shared, l.Warnings = sp.Marked, sp.Warnings
 	}
 	return l
 }
