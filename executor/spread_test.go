@@ -220,3 +220,56 @@ func TestCopiesVerifiedInTheSameRunRecordTheirOwnResult(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedMarkKeepsTheCopysOwnBadChunks: a copy already marked damaged by
+// its own check keeps the chunks that mark names when verifying another
+// copy adds a shared one, and its repair heals both.
+func TestSharedMarkKeepsTheCopysOwnBadChunks(t *testing.T) {
+	e := newSharedEnv(t)
+	root := filepath.Join(e.dir, "store/secondary")
+	shared := sharedChunk(t, e, "secondary")
+	var own string
+	for _, c := range chunkPaths(t, e, "secondary", "b/"+sharedSnap) {
+		if !slices.Contains(chunkPaths(t, e, "secondary", "a/"+sharedSnap), c) {
+			own = c
+		}
+	}
+	for _, c := range []string{shared, own} {
+		b, _ := os.ReadFile(c)
+		b[len(b)/2] ^= 1
+		writeMode(t, c, b)
+	}
+	ex := executor.New(e.stores, executor.Options{})
+	st := e.stores["secondary"]
+	m, err := ex.Check(context.Background(), st, "b/"+sharedSnap)
+	if err != nil || m.OK {
+		t.Fatalf("b's own check: %v %+v", err, m)
+	}
+	// b's own mark, written as if by an earlier run, naming only its own chunk.
+	m.Chunks = slices.DeleteFunc(m.Chunks, func(c executor.MarkChunk) bool { return !strings.HasSuffix(own, filepath.FromSlash(c.Name)) })
+	raw, _ := json.Marshal(m)
+	write(t, filepath.Join(root, "b", sharedSnap, snapshot.CorruptName), string(raw))
+
+	if r := verifyOnly(t, e, st); r.Status != executor.Failed || !strings.Contains(r.Error, "b/"+sharedSnap) {
+		t.Fatalf("verify of a: %+v", r)
+	}
+	var mark executor.Mark
+	raw, _ = os.ReadFile(filepath.Join(root, "b", sharedSnap, snapshot.CorruptName))
+	if err := json.Unmarshal(raw, &mark); err != nil || len(mark.Chunks) != 2 {
+		t.Fatalf("b's corrupt.json does not name both its own and the shared chunk: %v %s", err, raw)
+	}
+	for _, c := range mark.Chunks {
+		if ownChunk := strings.HasSuffix(own, filepath.FromSlash(c.Name)); ownChunk != (c.FoundBy == "") {
+			t.Errorf("chunk %s found_by %q", c.Name, c.FoundBy)
+		}
+	}
+	if rep := executor.New(e.stores, executor.Options{Parallel: 2}).Run(context.Background(), e.plan(t, t0)); !rep.OK() {
+		t.Fatalf("repair: %+v", rep.Results)
+	}
+	fresh := executor.New(e.stores, executor.Options{})
+	for _, app := range []string{"a", "b"} {
+		if m, err := fresh.Check(context.Background(), st, app+"/"+sharedSnap); err != nil || !m.OK {
+			t.Errorf("%s after the repair: %v %+v", app, err, m)
+		}
+	}
+}
