@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -72,6 +73,8 @@ type countingStore struct {
 	opens map[string]int
 	puts  int
 	lists []string // the directories listed recursively ("" the whole store)
+	// chunkLists are the chunks.txt opened, in order.
+	chunkLists []string
 }
 
 func (c *countingStore) Top(ctx context.Context) ([]string, []providers.Entry, error) {
@@ -109,6 +112,11 @@ func (c *countingStore) Open(ctx context.Context, p string) (io.ReadCloser, erro
 	if strings.HasPrefix(p, snapshot.ChunkDir) {
 		c.mu.Lock()
 		c.opens[p]++
+		c.mu.Unlock()
+	}
+	if path.Base(p) == snapshot.ChunkListName {
+		c.mu.Lock()
+		c.chunkLists = append(c.chunkLists, p)
 		c.mu.Unlock()
 	}
 	return c.Store.Open(ctx, p)

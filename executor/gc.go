@@ -83,12 +83,15 @@ type chunkObject struct {
 	mtime int64 // unix nanoseconds
 }
 
-// gcListing is what gc needs of one listing of the whole destination.
+// gcListing is what gc (and a verification that found bad chunks, to find
+// the other copies that share them) needs of one listing of the whole
+// destination.
 type gcListing struct {
-	chunks []chunkObject // sorted by ID
-	lists  []string      // paths of every chunks.txt
-	leases []string      // paths of the lease objects
-	temps  []tempObject  // temporary objects under the chunk store
+	chunks   []chunkObject // sorted by ID
+	lists    []string      // paths of every chunks.txt
+	complete []string      // directories holding a manifest.json, sorted
+	leases   []string      // paths of the lease objects
+	temps    []tempObject  // temporary objects under the chunk store
 }
 
 // tempObject is what an interrupted chunk upload left: a temporary name
@@ -117,7 +120,7 @@ func (e *Executor) gc(ctx context.Context, res *Result) error {
 	}
 	r := &GCResult{Destination: dest, DryRun: a.GC.DryRun}
 	res.GC = r
-	l, err := listForGC(ctx, st)
+	l, err := listForGC(ctx, st, true)
 	if err != nil {
 		return gcError(dest, "the listing of the whole destination failed: %v", err)
 	}
@@ -144,19 +147,24 @@ func (e *Executor) gc(ctx context.Context, res *Result) error {
 	return err
 }
 
-// listForGC lists the whole destination once. Any error fails the listing:
-// providers' List already fails on any directory it could not read.
-func listForGC(ctx context.Context, st providers.Store) (*gcListing, error) {
+// listForGC lists the whole destination once; withChunks keeps the chunk
+// objects and temporary objects under the chunk store (gc needs them, a
+// search for the copies that reference some chunks does not). Any error
+// fails the listing: providers' List already fails on any directory it
+// could not read.
+func listForGC(ctx context.Context, st providers.Store, withChunks bool) (*gcListing, error) {
 	l := &gcListing{}
 	err := st.List(ctx, func(e providers.Entry) error {
 		switch {
 		case path.Base(e.Path) == snapshot.ChunkListName:
 			l.lists = append(l.lists, e.Path)
+		case path.Base(e.Path) == snapshot.ManifestName:
+			l.complete = append(l.complete, path.Dir(e.Path))
 		case strings.HasPrefix(e.Path, snapshot.LocksDir+"/"):
 			if isLease(e.Path) {
 				l.leases = append(l.leases, e.Path)
 			}
-		case strings.HasPrefix(e.Path, snapshot.ChunkDir+"/"):
+		case withChunks && strings.HasPrefix(e.Path, snapshot.ChunkDir+"/"):
 			if id, ok := chunkIDOf(e.Path); ok {
 				l.chunks = append(l.chunks, chunkObject{id: id, size: e.Size, mtime: e.ModTime.UnixNano()})
 			} else if isTemporary(e.Path) {
@@ -170,6 +178,7 @@ func listForGC(ctx context.Context, st providers.Store) (*gcListing, error) {
 	}
 	slices.SortFunc(l.chunks, func(a, b chunkObject) int { return bytes.Compare(a.id[:], b.id[:]) })
 	slices.Sort(l.lists)
+	slices.Sort(l.complete)
 	return l, nil
 }
 
@@ -224,42 +233,63 @@ func (e *Executor) gcCutoff(ctx context.Context, st providers.Store, leasePaths 
 // be read or parsed stops it, named in the error.
 func markReferenced(ctx context.Context, st providers.Store, l *gcListing, r *GCResult) ([]bool, error) {
 	referenced := make([]bool, len(l.chunks))
+	var firstErr error
+	err := eachChunkList(ctx, st, l.lists, func(_ string, refs []snapshot.ChunkRef, err error) bool {
+		if err != nil {
+			firstErr = err
+			return false
+		}
+		for _, ref := range refs {
+			r.mark(l.chunks, referenced, ref)
+		}
+		return true
+	})
+	if firstErr == nil {
+		firstErr = err
+	}
+	return referenced, firstErr
+}
+
+// eachChunkList reads the chunks.txt at each of paths, gcReaders at a time,
+// and calls fn (serially, in no set order) with each one's chunks or the
+// error that reading or parsing it gave. fn returning false stops the
+// reading. It returns ctx's error when ctx ended before every list was
+// given to fn.
+func eachChunkList(ctx context.Context, st providers.Store, paths []string,
+	fn func(p string, refs []snapshot.ChunkRef, err error) bool) error {
 	var (
-		mu       sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		stopped bool
 	)
-	ctx, cancel := context.WithCancel(ctx)
+	inner, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sem := make(chan struct{}, gcReaders)
-	for _, p := range l.lists {
-		if ctx.Err() != nil {
+	for _, p := range paths {
+		if inner.Err() != nil {
 			break
 		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			refs, err := readChunkListAt(ctx, st, p)
+			refs, err := readChunkListAt(inner, st, p)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
+			if stopped || inner.Err() != nil {
 				return
 			}
-			for _, ref := range refs {
-				r.mark(l.chunks, referenced, ref)
+			if !fn(p, refs, err) {
+				stopped = true
+				cancel()
 			}
 		}()
 	}
 	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = ctx.Err()
+	if !stopped {
+		return ctx.Err()
 	}
-	return referenced, firstErr
+	return nil
 }
 
 // mark records one reference: the chunk it names is kept.

@@ -131,6 +131,9 @@ type Executor struct {
 
 	checkedMu sync.Mutex
 	checked   map[string]*snapshot.ChunkSet // by destination: chunks read and found good in this run
+	recorded  map[string]map[string]bool    // by destination: copies whose own result this run recorded
+	spreadIDs map[string]*snapshot.ChunkSet // by destination: bad chunks spread looked for (see spread)
+	spreading chan struct{}                 // one spread at a time
 }
 
 // New returns an Executor over opened stores. What it does comes from the
@@ -146,7 +149,7 @@ func New(stores Stores, opts Options) *Executor {
 		opts.Retries = 2
 	}
 	host, _ := os.Hostname()
-	return &Executor{stores: stores, opts: opts, host: host}
+	return &Executor{stores: stores, opts: opts, host: host, spreading: make(chan struct{}, 1)}
 }
 
 func (e *Executor) emit(ev Event) {

@@ -35,6 +35,10 @@ type Mark struct {
 	// repair copies from a healthy copy.
 	Chunks  []MarkChunk `json:"chunks,omitempty"`
 	Problem string      `json:"problem,omitempty"`
+	// FoundBy is set when the last bad chunks this mark names were found
+	// by verifying another copy at the same destination (see spread), not
+	// this one: that copy's directory and location, "<dir> at <location>".
+	FoundBy string `json:"found_by,omitempty"`
 }
 
 // MarkChunk is a failed check of one chunk (or of the whole stream, named
@@ -44,15 +48,35 @@ type MarkChunk struct {
 	Marker string `json:"marker"`
 	Status string `json:"status"`
 	Detail string `json:"detail,omitempty"`
+	// FoundBy is "" when checking this copy found the chunk bad, else the
+	// other copy whose verification did (see Mark.FoundBy).
+	FoundBy string `json:"found_by,omitempty"`
 }
 
 // DamagedError says a verification found a copy damaged.
 type DamagedError struct {
 	Location, Dir, Problem string
+	// Shared are the other complete copies at the destination that
+	// reference the bad chunks and were marked damaged too, by directory;
+	// Warnings say what could not be read while looking for them (see
+	// spread).
+	Shared, Warnings []string
 }
 
 func (e *DamagedError) Error() string {
-	return fmt.Sprintf("copy %s at %s is damaged: %s; the next plan repairs it from a healthy copy", e.Dir, e.Location, e.Problem)
+	s := fmt.Sprintf("copy %s at %s is damaged: %s; the next plan repairs it from a healthy copy", e.Dir, e.Location, e.Problem)
+	if len(e.Shared) > 0 {
+		s += "; other copies at the destination reference the bad chunks and were marked damaged too: " + few(e.Shared, 3)
+	}
+	return s
+}
+
+// few joins the first n of items with ", ", and says how many more there are.
+func few(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }
 
 // verify re-reads a copy, checks every chunk and the whole stream, and
@@ -72,7 +96,12 @@ func (e *Executor) verify(ctx context.Context, res *Result) error {
 		return err
 	}
 	fault(FaultBeforeVerifyRecord)
-	return e.Record(ctx, st, dir, a.Location.String(), mark)
+	err = e.Record(ctx, st, dir, a.Location.String(), mark)
+	var damaged *DamagedError
+	if errors.As(err, &damaged) {
+		res.Warnings = append(res.Warnings, damaged.Warnings...)
+	}
+	return err
 }
 
 // Check re-reads the copy in dir at st — every chunk its chunks.txt names,
@@ -225,8 +254,9 @@ func chunkProblems(bad []MarkChunk) string {
 }
 
 // Record writes verified.json (and drops a stale corrupt.json) or
-// corrupt.json next to the copy in dir; for a failed check it then returns a
-// *DamagedError naming loc.
+// corrupt.json next to the copy in dir; for a failed check it then marks
+// the other copies at st that reference the bad chunks (see spread) and
+// returns a *DamagedError naming loc and them.
 func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) error {
 	b, _ := json.MarshalIndent(mark, "", "  ")
 	name, stale := snapshot.VerifiedName, snapshot.CorruptName
@@ -239,8 +269,10 @@ func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc stri
 	if err := st.Delete(ctx, path.Join(dir, stale)); err != nil && !errors.Is(err, providers.ErrNotFound) {
 		return err
 	}
+	e.noteRecorded(st.Name(), dir)
 	if !mark.OK {
-		return permanent{&DamagedError{Location: loc, Dir: dir, Problem: mark.Problem}}
+		sp := e.spread(ctx, st, dir, loc, mark)
+		return permanent{&DamagedError{Location: loc, Dir: dir, Problem: mark.Problem, Shared: sp.Marked, Warnings: sp.Warnings}}
 	}
 	return nil
 }

@@ -258,6 +258,35 @@ func TestRepairFromHealthyCopy(t *testing.T) {
 	}
 }
 
+// TestRepairReasonSaysWhoFoundTheChunks: a corrupt.json newer than a
+// verified.json that is still there was written by verifying another copy
+// sharing the chunks (a copy's own failed verification removes its
+// verified.json), and the repair's reason says so; without a verified.json
+// it names both possibilities.
+func TestRepairReasonSaysWhoFoundTheChunks(t *testing.T) {
+	cfg := testConfig()
+	bad := ts("2026-11-18T02:00:00Z")
+	for _, tc := range []struct {
+		verified bool
+		want     string
+	}{
+		{true, "verifying another copy at backup1 found chunks it shares damaged since this copy last verified ok"},
+		{false, "its last verification failed, or verifying another copy at backup1 found chunks it shares damaged"},
+	} {
+		inv := steadyInventory(cfg)
+		remove(inv, Action{App: "hydro", Location: remoteLoc}, snapshot.NewID(bad))
+		c := corruptCopy(cfg, remoteLoc, bad)
+		if !tc.verified {
+			c.Verified = time.Time{}
+		}
+		putCopy(inv, "hydro", remoteLoc, c)
+		p := mustPlan(t, cfg, inv, ts("2026-11-20T12:00:00Z"), Options{})
+		if r := action(t, p, "repair:hydro:remote/backup1:2026-11-18T02:00:00Z"); !strings.HasPrefix(r.Reason, tc.want) {
+			t.Errorf("verified.json there %v: reason %q, want it to start %q", tc.verified, r.Reason, tc.want)
+		}
+	}
+}
+
 func TestRepairWithoutHealthyCopy(t *testing.T) {
 	cfg := testConfig()
 	inv := steadyInventory(cfg)

@@ -156,10 +156,27 @@ func (ap *appPlan) repair(tp *tierPlan, lp *locPlan, c *Copy) {
 		Key: key, Kind: Repair, App: ap.app.Name, Location: lp.loc, Source: &src.loc,
 		Snapshot: c.ID.String(), Dir: c.Dir, AppPath: lp.appPath, SourceDir: sc.Dir, SourceAppPath: src.appPath, Bytes: sc.Size,
 		DependsOn: src.after(sec, lp.after(sec, nil)),
-		Reason: fmt.Sprintf("its last verification failed (see %s there); the copy at %s is healthy",
-			snapshot.CorruptName, src.loc),
+		Reason:    repairReason(c, lp.loc, src.loc),
 	}, tp.idx, lp.destIdx, sec)
 	lp.made = append(lp.made, pendingCopy{sec: sec, key: key, kind: Repair, size: sc.Size})
+}
+
+// repairReason says why the copy c at location at is repaired from the
+// copy at src. Chunks are shared by every copy at a destination, so the
+// chunks a verification finds bad are marked in every copy there that
+// references them, verified or not; that mark leaves a verified.json in
+// place, a copy's own failed verification removes it. A corrupt.json newer
+// than a verified.json thus says that verifying another copy found them;
+// without a verified.json the listing cannot tell which, and the reason
+// says so.
+func repairReason(c *Copy, at, src Location) string {
+	why := fmt.Sprintf("its last verification failed, or verifying another copy at %s found chunks it shares damaged (see %s there)",
+		at.Destination, snapshot.CorruptName)
+	if !c.Verified.IsZero() {
+		why = fmt.Sprintf("verifying another copy at %s found chunks it shares damaged since this copy last verified ok (see %s there)",
+			at.Destination, snapshot.CorruptName)
+	}
+	return fmt.Sprintf("%s; the copy at %s is healthy", why, src)
 }
 
 // healthySource finds a healthy copy of sec at any location of the

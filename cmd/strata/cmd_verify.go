@@ -25,8 +25,12 @@ func newVerifyCommand(g *globals) *cobra.Command {
 chunk it names (chunks.txt) by its size and SHA-256 — a chunk shared by several
 snapshots once per run — and the chunk list against the manifest, and records the
 result next to the copy (verified.json, or corrupt.json saying what failed) so
-the next plan repairs what is damaged. It takes a lease on the destinations it
-checks, like apply. One line per copy, with rclone check's markers:
+the next plan repairs what is damaged. Chunks are shared by every copy at a
+destination: when a chunk fails, every other complete copy there whose
+chunks.txt names it gets a corrupt.json too (naming the chunk and the copy
+whose check found it), listed under the failed copy's line; a chunks.txt that
+cannot be read is a warning. It takes a lease on the destinations it checks,
+like apply. One line per copy, with rclone check's markers:
 
   =  ok            *  a chunk differs (bit flip, truncation)
   +  missing       !  the check could not run (read error, unreadable manifest)
@@ -54,6 +58,12 @@ type verifyLine struct {
 	Status   string               `json:"status"` // ok, damaged, incomplete, error
 	Problem  string               `json:"problem,omitempty"`
 	Chunks   []executor.MarkChunk `json:"chunks,omitempty"` // the chunks that failed
+	// Shared are the other complete copies at the destination that
+	// reference a failed chunk: each was marked damaged too (corrupt.json
+	// naming the chunks and this copy as the one whose check found them).
+	Shared []string `json:"shared,omitempty"`
+	// Warnings say what could not be read while looking for those copies.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // verifySummary counts the outcomes.
@@ -63,6 +73,9 @@ type verifySummary struct {
 	Damaged    int `json:"damaged"`
 	Incomplete int `json:"incomplete"`
 	Errors     int `json:"errors"`
+	// Shared counts the other copies marked damaged because they reference
+	// a chunk a verified copy failed on.
+	Shared int `json:"shared"`
 }
 
 func runVerify(ctx context.Context, g *globals, o verifyOptions, args []string) error {
@@ -143,6 +156,7 @@ func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t planner.
 		l.Marker, l.Status, l.Problem = "!", "error", "checked ok, but recording verified.json failed: "+err.Error()
 	case errors.As(err, &damaged):
 		l.Marker, l.Status, l.Problem = copyMarker(mark), "damaged", mark.Problem
+		l.Shared, l.Warnings = damaged.Shared, damaged.Warnings
 	default:
 		l.Marker, l.Status, l.Problem = copyMarker(mark), "damaged", mark.Problem+"; recording corrupt.json failed: "+err.Error()
 	}
@@ -167,6 +181,7 @@ func copyMarker(m *executor.Mark) string {
 
 func (sum *verifySummary) add(l verifyLine) {
 	sum.Copies++
+	sum.Shared += len(l.Shared)
 	switch l.Status {
 	case "ok":
 		sum.OK++
@@ -188,6 +203,12 @@ func (g *globals) printVerifyLine(l verifyLine) {
 		line += ": " + l.Problem
 	}
 	fmt.Fprintln(g.stdout, line)
+	for _, d := range l.Shared {
+		fmt.Fprintf(g.stdout, "  * %s at %s: references a chunk that failed; marked damaged too\n", d, l.Location.Destination)
+	}
+	for _, w := range l.Warnings {
+		g.warnf("%s", w)
+	}
 }
 
 // finishVerify prints the summary and returns the exit status.
@@ -204,6 +225,10 @@ func (g *globals) finishVerify(s *survey, lines []verifyLine, sum verifySummary)
 		}
 		fmt.Fprintf(g.stdout, "\nVerified %d %s: %d ok, %d damaged, %d incomplete, %d could not be checked.\n",
 			sum.Copies, noun, sum.OK, sum.Damaged, sum.Incomplete, sum.Errors)
+		if sum.Shared > 0 {
+			fmt.Fprintf(g.stdout, "Marked damaged too: %d other cop%s that reference%s a chunk that failed.\n",
+				sum.Shared, plural(sum.Shared, "y", "ies"), plural(sum.Shared, "s", ""))
+		}
 	}
 	var errs []error
 	if sum.Damaged+sum.Incomplete+sum.Errors > 0 {
@@ -213,4 +238,12 @@ func (g *globals) finishVerify(s *survey, lines []verifyLine, sum verifySummary)
 		errs = append(errs, fmt.Errorf("%d of %d copies are not good", sum.Damaged+sum.Incomplete+sum.Errors, sum.Copies))
 	}
 	return errors.Join(append(errs, listingFailures(s.Inventory))...)
+}
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
