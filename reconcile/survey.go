@@ -33,9 +33,10 @@ type Survey struct {
 // List opens every destination cfg uses and lists each once. A destination
 // that cannot be opened (a missing secret, an unknown host key) is an error;
 // one whose server cannot be reached (Down) or whose listing fails is in
-// Inventory.Failed.
-func List(ctx context.Context, cfg *spec.Config) (*Survey, error) {
-	st, down, err := stores.OpenReachable(ctx, cfg)
+// Inventory.Failed. With names, only the destinations named are opened
+// and listed (strata gc DESTINATION).
+func List(ctx context.Context, cfg *spec.Config, names ...string) (*Survey, error) {
+	st, down, err := stores.OpenReachable(ctx, cfg, names...)
 	if err != nil {
 		return nil, err
 	}

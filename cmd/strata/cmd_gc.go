@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stratabackup/strata/executor"
-	"github.com/stratabackup/strata/internal/stores"
 	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/reconcile"
 	"github.com/stratabackup/strata/spec"
@@ -116,13 +115,7 @@ func gcSurvey(ctx context.Context, cfg *spec.Config, names []string) (*survey, e
 			return nil, fmt.Errorf("no destination %q in the configuration (destinations: %s)", n, strings.Join(known, ", "))
 		}
 	}
-	st, err := stores.Open(ctx, cfg, names...)
-	if err != nil {
-		return nil, err
-	}
-	s := &reconcile.Survey{Config: cfg, Stores: st}
-	s.Relist(ctx)
-	return s, nil
+	return reconcile.List(ctx, cfg, names...)
 }
 
 // runGCPlan runs the gc plan: under leases like apply, or, for a dry run,
