@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,9 @@ application "db" {
 
 // TestWatchPlansAsItsNode holds that a loop with a node runs only what that
 // node owns, and that another node's due snapshot neither runs here nor
-// makes the loop retry at once (it is not this node's work).
+// makes the loop retry at once (it is not this node's work). The hourly
+// schedule ticks half an hour from now: with "0 * * * *" a pass across the
+// top of the hour left web's snapshot due again at the next wake-up.
 func TestWatchPlansAsItsNode(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
@@ -49,7 +52,8 @@ func TestWatchPlansAsItsNode(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "data", "notes.txt"), []byte("fleet\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	writeConfig(t, dir, fleetLoopConfig)
+	minute := strconv.Itoa((time.Now().Minute() + 30) % 60)
+	writeConfig(t, dir, strings.ReplaceAll(fleetLoopConfig, `"0 * * * *"`, `"`+minute+` * * * *"`))
 	var diags int
 	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: 50 * time.Millisecond, Parallel: 1,
 		Version: "test", Node: "a", Log: testLog{t}, UI: testUI{&diags}})

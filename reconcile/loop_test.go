@@ -39,9 +39,10 @@ func (u testUI) Progress(int) (func(executor.Event), func()) {
 	return func(executor.Event) {}, func() {}
 }
 
-// loopConfig is one application snapshotting data/ hourly into a local
-// directory that keeps the last keep snapshots, and a notify command that
-// appends every event to events.jsonl.
+// loopConfig is one application snapshotting data/ hourly (at the minute
+// of its second verb) into a local directory that keeps the last keep (the
+// first verb) snapshots, and a notify command that appends every event to
+// events.jsonl. fakeClock.config fills it in.
 const loopConfig = `
 destination "d" {
   remote = "${path.config}/store"
@@ -53,7 +54,7 @@ tier "local" {
   }
 }
 application "web" {
-  schedule = "0 * * * *"
+  schedule = "%d * * * *"
   source {
     paths = ["data"]
   }
@@ -65,12 +66,22 @@ notify "log" {
 `
 
 // fakeClock is the time plans and snapshots are made at: an hour later at
-// every call of tick. It starts three hours before the current hour, so that
-// three passes leave a snapshot that is not stale.
-type fakeClock struct{ now time.Time }
+// every call of tick. It starts three hours ago, and the schedule ticks at
+// minute, half an hour from when it started: three passes leave a snapshot
+// that is not stale for the next half hour of the wall clock, which stale
+// and the next wake-up are judged by. (With "0 * * * *" and a clock at the
+// top of the hour, a test running across the hour saw its newest snapshot
+// turn stale by the wall clock.)
+type fakeClock struct {
+	now    time.Time
+	minute int
+}
 
 func (c *fakeClock) Now() time.Time { return c.now }
 func (c *fakeClock) tick()          { c.now = c.now.Add(time.Hour) }
+
+// config is loopConfig keeping keep snapshots, scheduled at c's minute.
+func (c *fakeClock) config(keep int) string { return fmt.Sprintf(loopConfig, keep, c.minute) }
 
 // newTestLoop writes the configuration (keeping keep snapshots) and a
 // little data into a new directory and starts a loop on it.
@@ -83,8 +94,9 @@ func newTestLoop(t *testing.T, keep int) (*Loop, string, *fakeClock) {
 	if err := os.WriteFile(filepath.Join(dir, "data", "notes.txt"), []byte("hello from the loop\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	writeConfig(t, dir, fmt.Sprintf(loopConfig, keep))
-	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Hour).Add(-3 * time.Hour)}
+	now := time.Now().UTC().Truncate(time.Minute)
+	clock := &fakeClock{now: now.Add(-3 * time.Hour), minute: (now.Minute() + 30) % 60}
+	writeConfig(t, dir, clock.config(keep))
 	var diags int
 	l := New(Options{Dir: dir, Interval: 15 * time.Minute, Debounce: 50 * time.Millisecond, Parallel: 1,
 		Version: "test", Now: clock.Now, Log: testLog{t}, UI: testUI{&diags}})
@@ -162,7 +174,7 @@ func TestRefusedMassPurgeStalls(t *testing.T) {
 		t.Fatal(err) // what the passes that made the snapshots notified (staleness and its end)
 	}
 
-	writeConfig(t, dir, fmt.Sprintf(loopConfig, 1)) // would purge 2 of 3: refused
+	writeConfig(t, dir, clock.config(1)) // would purge 2 of 3: refused
 	for i := range 2 {
 		before := time.Now()
 		r := l.Pass(context.Background(), "test")
@@ -182,7 +194,7 @@ func TestRefusedMassPurgeStalls(t *testing.T) {
 		t.Fatalf("events after two stalled passes = %q, want one failure", got)
 	}
 
-	writeConfig(t, dir, fmt.Sprintf(loopConfig, 2)) // purges 1 of 3: allowed
+	writeConfig(t, dir, clock.config(2)) // purges 1 of 3: allowed
 	recovers(t, l, "the fix", 2)
 	if got := strings.Join(events(t, dir), ","); got != "failure,recovered" {
 		t.Fatalf("events after the fix = %q, want failure,recovered", got)
@@ -224,8 +236,8 @@ func TestHeldLeaseRequeues(t *testing.T) {
 // TestMissingSecretStalls holds that a destination whose value comes from
 // an unset environment variable stalls the list step.
 func TestMissingSecretStalls(t *testing.T) {
-	l, dir, _ := newTestLoop(t, 5)
-	src := strings.Replace(fmt.Sprintf(loopConfig, 5), `remote = "${path.config}/store"`, `remote = env("STRATA_TEST_UNSET_REMOTE")`, 1)
+	l, dir, clock := newTestLoop(t, 5)
+	src := strings.Replace(clock.config(5), `remote = "${path.config}/store"`, `remote = env("STRATA_TEST_UNSET_REMOTE")`, 1)
 	writeConfig(t, dir, src)
 	t.Setenv("STRATA_TEST_UNSET_REMOTE", "")
 	os.Unsetenv("STRATA_TEST_UNSET_REMOTE")

@@ -74,6 +74,12 @@ application "web" {
 // extra (more blocks) in a new directory, which it returns.
 func newLoopWith(t *testing.T, extra string, now func() time.Time) (*reconcile.Loop, string) {
 	t.Helper()
+	return newLoopHCL(t, webHCL+extra, now)
+}
+
+// newLoopHCL is newLoopWith over the configuration src.
+func newLoopHCL(t *testing.T, src string, now func() time.Time) (*reconcile.Loop, string) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		t.Fatal(err)
@@ -81,7 +87,7 @@ func newLoopWith(t *testing.T, extra string, now func() time.Time) (*reconcile.L
 	if err := os.WriteFile(filepath.Join(dir, "data", "notes.txt"), []byte("hello from the page\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(webHCL+extra), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	l := reconcile.New(reconcile.Options{Dir: dir, Interval: time.Hour, Debounce: time.Second, Log: quietLog{}, UI: quietUI{}, Now: now})
@@ -297,10 +303,14 @@ func TestApplicationPage(t *testing.T) {
 // snapshots of which `last = 3` keeps three, the application's page has a
 // time axis of the tier whose marks and table say which rule keeps each
 // snapshot and which one goes after the next snapshot, and inline SVG
-// charts of its history (files and bytes), drawn without any script.
+// charts of its history (files and bytes), drawn without any script. The
+// schedule is "@every 1h" and the last pass is now: the next snapshot is
+// due an hour from now whatever the time of day (with "0 * * * *" and the
+// last pass at the top of this hour, a test across the next hour found it
+// overdue, "due 0s ago").
 func TestApplicationPageShowsRetentionAndHistory(t *testing.T) {
-	at := time.Now().UTC().Truncate(time.Hour).Add(-3 * time.Hour) // the last pass: this hour
-	l := newLoopAt(t, func() time.Time { return at })
+	at := time.Now().UTC().Truncate(time.Second).Add(-3 * time.Hour) // the last pass: now
+	l, _ := newLoopHCL(t, strings.Replace(webHCL, `"0 * * * *"`, `"@every 1h"`, 1), func() time.Time { return at })
 	for range 4 {
 		if r := l.Pass(context.Background(), "test"); r.Kind != reconcile.Continue {
 			t.Fatalf("pass = %+v", r)

@@ -55,7 +55,7 @@ func TestEverythingWrittenIsPrivate(t *testing.T) {
 	c := &chain{dir: t.TempDir(), sftp: testservers.StartSFTP(t)}
 	otheruser.OpenPath(t, c.dir)
 	otheruser.OpenPath(t, c.sftp.Dir)
-	writeTestFile(t, filepath.Join(c.dir, "main.hcl"), fmt.Appendf(nil, permsHCL, c.sftp.Remote("backup")))
+	writeTestFile(t, filepath.Join(c.dir, "main.hcl"), []byte(dailyAwayFromNow(fmt.Sprintf(permsHCL, c.sftp.Remote("backup")))))
 	writeTestFile(t, filepath.Join(c.dir, "data", "secret.txt"), []byte("the database password\n"))
 	c.env = append(os.Environ(), "TEST_SSH_KEY="+c.sftp.KeyFile, "TEST_KNOWN_HOSTS="+c.sftp.KnownHosts, "NO_COLOR=1")
 	mustExit0(t, c.strata(t, 2*time.Minute, nil, "apply", "--auto-approve"), "apply")

@@ -79,7 +79,7 @@ type chain struct {
 func newChain(t *testing.T, dataBytes int) *chain {
 	t.Helper()
 	c := &chain{dir: t.TempDir(), sftp: testservers.StartSFTP(t), s3: testservers.StartS3(t)}
-	hcl := fmt.Sprintf(chainHCL, c.sftp.Remote("backup"), c.s3.Remote("offsite/strata"))
+	hcl := dailyAwayFromNow(fmt.Sprintf(chainHCL, c.sftp.Remote("backup"), c.s3.Remote("offsite/strata")))
 	writeTestFile(t, filepath.Join(c.dir, "main.hcl"), []byte(hcl))
 	for i, n := range []int{dataBytes / 2, dataBytes / 3, dataBytes - dataBytes/2 - dataBytes/3} {
 		writeTestFile(t, filepath.Join(c.dir, "data", fmt.Sprintf("sub%d", i), "f.bin"), pseudoRandomSeed(n, i))
@@ -88,6 +88,16 @@ func newChain(t *testing.T, dataBytes int) *chain {
 		"TEST_S3_KEY="+c.s3.AccessKey, "TEST_S3_SECRET="+c.s3.SecretKey, "TEST_CRYPT_PASSWORD=correct horse",
 		"NO_COLOR=1")
 	return c
+}
+
+// dailyAwayFromNow replaces the "@daily" schedule of hcl by a daily one
+// that ticks twelve hours from now (UTC): the tests that apply and then
+// plan, apply or restore on the wall clock see no tick in between whatever
+// the time of day (with "@daily", one running across midnight UTC found a
+// new snapshot due).
+func dailyAwayFromNow(hcl string) string {
+	at := time.Now().UTC().Add(12 * time.Hour)
+	return strings.ReplaceAll(hcl, `schedule = "@daily"`, fmt.Sprintf(`schedule = "%d %d * * *"`, at.Minute(), at.Hour()))
 }
 
 func writeTestFile(t *testing.T, p string, b []byte) {
