@@ -36,7 +36,7 @@ func newMetrics() *Metrics {
 		snapshots: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "strata_snapshots",
 			Help: "Complete snapshots stored per application, tier and destination (as `strata ls`)."}, locationLabels),
 		bytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "strata_snapshot_bytes",
-			Help: "Bytes of complete snapshots stored per application, tier and destination."}, locationLabels),
+			Help: "Logical bytes (tar streams, what they restore to) of the complete snapshots per application, tier and destination, as `strata ls` shows them; the chunks are stored once per destination."}, locationLabels),
 		newest: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "strata_newest_snapshot_timestamp_seconds",
 			Help: "Time of the newest complete snapshot per application, tier and destination."}, locationLabels),
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_actions_total",
@@ -67,17 +67,23 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// observeStored replaces the per-location gauges with what rows say.
-func (m *Metrics) observeStored(rows []Location) {
+// observeStored replaces the per-location gauges with what apps' locations say.
+func (m *Metrics) observeStored(apps []AppStatus) {
 	m.snapshots.Reset()
 	m.bytes.Reset()
 	m.newest.Reset()
+	for _, a := range apps {
+		m.observeLocations(a.Locations)
+	}
+}
+
+func (m *Metrics) observeLocations(rows []Location) {
 	for _, r := range rows {
 		if r.Error != "" {
 			continue // a failed listing says nothing about what is stored
 		}
 		m.snapshots.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.Snapshots))
-		m.bytes.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.Bytes))
+		m.bytes.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.Logical))
 		if !r.NewestTime.IsZero() {
 			m.newest.WithLabelValues(r.App, r.Tier, r.Destination).Set(float64(r.NewestTime.Unix()))
 		}

@@ -32,11 +32,11 @@ func (l *Loop) record(ctx context.Context, p *pass) Result {
 		standbys = Standbys(l.cfg, s.Inventory, p.end)
 		checks = Checks(ctx, l.cfg, s.Inventory, s.Stores, p.end)
 		rows := Locations(s.Inventory, l.cfg.Applications)
-		l.metrics.observeStored(rows)
 		l.drives.observe(l.cfg, s, p.end)
 		p.stale = append(Stale(l.cfg, s.Inventory, p.end), detachedStale(l.cfg, s.Inventory, &l.drives, p.end)...)
 		apps = appStatuses(l.cfg, s.Inventory, rows, p.stale, p.end)
 		l.describe(ctx, apps, s)
+		l.metrics.observeStored(apps) // after describe: the logical sizes come from the history
 	} else if p.result.Err != nil && l.cfg != nil {
 		inv := unlisted(l.cfg, p.result.Err)
 		apps = appStatuses(l.cfg, inv, Locations(inv, l.cfg.Applications), nil, p.end)

@@ -371,7 +371,7 @@ func TestWatchMetricsMatchLs(t *testing.T) {
 		newest, _ := time.Parse(time.RFC3339, r.Newest)
 		for name, want := range map[string]float64{
 			"strata_snapshots":                         float64(r.Snapshots),
-			"strata_snapshot_bytes":                    float64(r.Bytes),
+			"strata_snapshot_bytes":                    float64(r.Logical),
 			"strata_newest_snapshot_timestamp_seconds": float64(newest.Unix()),
 		} {
 			if got := gaugeValue(mfs, name, labels); got != want || want <= 0 {
