@@ -239,13 +239,7 @@ func (e *Executor) otherLists(dest, dir string, l *gcListing) []string {
 func (e *Executor) spreadChunks(dest string) *snapshot.ChunkSet {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()
-	if e.spreadIDs == nil {
-		e.spreadIDs = map[string]*snapshot.ChunkSet{}
-	}
-	if e.spreadIDs[dest] == nil {
-		e.spreadIDs[dest] = snapshot.NewChunkSet()
-	}
-	return e.spreadIDs[dest]
+	return chunkSetAt(&e.spreadIDs, dest)
 }
 
 // noteRecorded remembers that the copy in dir at dest has its own result of

@@ -226,13 +226,19 @@ func (e *Executor) checkEach(ctx context.Context, cs *chunkStore, refs []snapsho
 func (e *Executor) checkedChunks(dest string) *snapshot.ChunkSet {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()
-	if e.checked == nil {
-		e.checked = map[string]*snapshot.ChunkSet{}
+	return chunkSetAt(&e.checked, dest)
+}
+
+// chunkSetAt returns the set of *m at dest, making the map and the set
+// when they are missing; the caller holds the lock that guards *m.
+func chunkSetAt(m *map[string]*snapshot.ChunkSet, dest string) *snapshot.ChunkSet {
+	if *m == nil {
+		*m = map[string]*snapshot.ChunkSet{}
 	}
-	s := e.checked[dest]
+	s := (*m)[dest]
 	if s == nil {
 		s = snapshot.NewChunkSet()
-		e.checked[dest] = s
+		(*m)[dest] = s
 	}
 	return s
 }
