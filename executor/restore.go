@@ -40,8 +40,9 @@ func Restore(ctx context.Context, copies []CopyAt, target string, opts snapshot.
 	fallback := func(id snapshot.ChunkID, i int, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		healed = append(healed, fmt.Sprintf("chunk %s could not be read at %s (%v); read from %s instead",
-			snapshot.ChunkPath(id), stores[i], err, stores[i+1]))
+		healed = append(healed, fmt.Sprintf("chunk %s could not be read at %s (%v); read from %s instead "+
+			"('strata verify' marks the copies at %s that use it, and the next apply repairs them)",
+			snapshot.ChunkPath(id), stores[i], err, stores[i+1], stores[i]))
 	}
 	r := snapshot.ReadChunksFallback(ctx, l, fetch, restoreParallel, fallback)
 	defer r.Close()
