@@ -226,8 +226,8 @@ func (g *globals) finishVerify(s *survey, lines []verifyLine, sum verifySummary)
 		fmt.Fprintf(g.stdout, "\nVerified %d %s: %d ok, %d damaged, %d incomplete, %d could not be checked.\n",
 			sum.Copies, noun, sum.OK, sum.Damaged, sum.Incomplete, sum.Errors)
 		if sum.Shared > 0 {
-			fmt.Fprintf(g.stdout, "Marked damaged too: %d other cop%s that reference%s a chunk that failed.\n",
-				sum.Shared, plural(sum.Shared, "y", "ies"), plural(sum.Shared, "s", ""))
+			fmt.Fprintf(g.stdout, "Marked damaged too: %s a chunk that failed.\n",
+				count(sum.Shared, "other copy that references", "other copies that reference"))
 		}
 	}
 	var errs []error
@@ -238,12 +238,4 @@ func (g *globals) finishVerify(s *survey, lines []verifyLine, sum verifySummary)
 		errs = append(errs, fmt.Errorf("%d of %d copies are not good", sum.Damaged+sum.Incomplete+sum.Errors, sum.Copies))
 	}
 	return errors.Join(append(errs, listingFailures(s.Inventory))...)
-}
-
-// plural is one when n is 1, else many.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

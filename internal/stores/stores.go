@@ -87,9 +87,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func Open(ctx context.Context, cfg *spec.Config, names ...string) (executor.Stores, error) {
 	st, down, err := OpenReachable(ctx, cfg, names...)
 	if err == nil && len(down) > 0 {
-		for _, n := range sortedKeys(down) {
-			return nil, down[n]
-		}
+		return nil, down[sortedKeys(down)[0]]
 	}
 	return st, err
 }
