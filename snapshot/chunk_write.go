@@ -8,8 +8,6 @@ import (
 	"hash"
 	"runtime"
 	"sync"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // ChunkSink is a destination's chunk store as WriteChunks sees it. Both
@@ -148,7 +146,7 @@ type chunkPipeline struct {
 	// one only while it compresses, so that more workers than cores (for a
 	// slow link, see ChunkOptions.Concurrency) do not mean more encoders,
 	// each with a window of history.
-	encoders chan *zstd.Encoder
+	encoders chan frameEncoder
 	free     chan []byte
 	jobs     chan *chunkJob
 	order    chan *chunkJob
@@ -173,9 +171,9 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 		p.free <- nil // allocated on first use
 	}
 	cores := min(n, runtime.GOMAXPROCS(0))
-	p.encoders = make(chan *zstd.Encoder, cores)
+	p.encoders = make(chan frameEncoder, cores)
 	for range cores {
-		enc, err := zstd.NewWriter(nil, chunkEncoderOptions(opts.Level)...)
+		enc, err := newFrameEncoder(opts.Level)
 		if err != nil {
 			p.closeEncoders()
 			return nil, fmt.Errorf("zstd: %w", err)
@@ -188,17 +186,6 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 	}
 	go p.collect()
 	return p, nil
-}
-
-func chunkEncoderOptions(level int) []zstd.EOption {
-	l := zstd.SpeedDefault
-	if level > 0 {
-		l = zstd.EncoderLevelFromZstd(level)
-	}
-	// A chunk is at most the window, so the history never has to slide:
-	// lower memory costs no speed (a window's history, not two).
-	return []zstd.EOption{zstd.WithEncoderLevel(l), zstd.WithEncoderConcurrency(1),
-		zstd.WithWindowSize(MaxChunkSize), zstd.WithLowerEncoderMem(true)}
 }
 
 // submit hands one chunk, valid only during the call, to the workers.
@@ -246,7 +233,10 @@ func (p *chunkPipeline) store1(j *chunkJob, frame []byte) ([]byte, int64, error)
 	if have {
 		return frame, 0, nil
 	}
-	frame = p.compress(j, frame)
+	frame, err = p.compress(j, frame)
+	if err != nil {
+		return frame, 0, fmt.Errorf("compress chunk %s: %w", j.id, err)
+	}
 	if err := p.store.Put(p.ctx, j.id, frame); err != nil {
 		return frame, 0, fmt.Errorf("store chunk %s: %w", j.id, err)
 	}
@@ -254,10 +244,10 @@ func (p *chunkPipeline) store1(j *chunkJob, frame []byte) ([]byte, int64, error)
 }
 
 // compress returns j's chunk as one zstd frame, in frame's memory.
-func (p *chunkPipeline) compress(j *chunkJob, frame []byte) []byte {
+func (p *chunkPipeline) compress(j *chunkJob, frame []byte) ([]byte, error) {
 	enc := <-p.encoders // there are as many as workers compressing at once
 	defer func() { p.encoders <- enc }()
-	return enc.EncodeAll(j.data, frame[:0])
+	return enc.encode(frame, j.data)
 }
 
 // closeEncoders releases the encoders once no worker runs.
@@ -265,7 +255,7 @@ func (p *chunkPipeline) closeEncoders() {
 	for {
 		select {
 		case enc := <-p.encoders:
-			enc.Close()
+			enc.close()
 		default:
 			return
 		}

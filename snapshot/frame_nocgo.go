@@ -1,0 +1,33 @@
+//go:build !cgo
+
+package snapshot
+
+import "github.com/klauspost/compress/zstd"
+
+// FrameEncoder names the zstd encoder this build compresses chunks with.
+const FrameEncoder = "pure Go (github.com/klauspost/compress/zstd)"
+
+// goEncoder is the pure-Go encoder of a build without cgo.
+type goEncoder struct{ enc *zstd.Encoder }
+
+func newFrameEncoder(level int) (frameEncoder, error) {
+	enc, err := zstd.NewWriter(nil, goEncoderOptions(level)...)
+	if err != nil {
+		return nil, err
+	}
+	return goEncoder{enc}, nil
+}
+
+func goEncoderOptions(level int) []zstd.EOption {
+	if level <= 0 {
+		level = defaultLevel
+	}
+	// A chunk is at most the window, so the history never has to slide:
+	// lower memory costs no speed (a window's history, not two).
+	return []zstd.EOption{zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
+		zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(MaxChunkSize), zstd.WithLowerEncoderMem(true)}
+}
+
+func (e goEncoder) encode(dst, src []byte) ([]byte, error) { return e.enc.EncodeAll(src, dst[:0]), nil }
+
+func (e goEncoder) close() { e.enc.Close() }
