@@ -49,10 +49,12 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 ## unit: every test, then the tests of the fault points, which exist only in a
-## build with -tags strata_faults (release builds compile them out).
+## build with -tags strata_faults (release builds compile them out), then the
+## on-storage format's tests in a pure-Go build (CGO_ENABLED=0: the other zstd).
 unit:
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags strata_faults -run 'Fault' ./executor
+	CGO_ENABLED=0 $(GO) test -count=1 ./snapshot
 
 ## fuzz: a short seeded run of every fuzz target. Counted in executions, not
 ## seconds: a time limit makes Go's fuzzer fail with "context deadline

@@ -11,8 +11,6 @@ import (
 	"io/fs"
 	"strconv"
 	"sync"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // ChunkFetch opens the stored frame of chunk id. It should return an error
@@ -60,8 +58,7 @@ func ReadChunksFallback(ctx context.Context, list ChunkList, fetches []ChunkFetc
 	if len(fetches) == 0 {
 		r.err = errors.New("no chunk store to read from")
 	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(parallel),
-		zstd.WithDecoderMaxMemory(MaxChunkSize), zstd.WithDecoderMaxWindow(maxWindow))
+	dec, err := newFrameDecoder(parallel)
 	if err != nil && r.err == nil {
 		r.err = err
 	}
@@ -82,7 +79,7 @@ type chunkReader struct {
 	list     ChunkList
 	fetches  []ChunkFetch
 	fallback Fallback
-	dec      *zstd.Decoder
+	dec      frameDecoder
 	order    chan *fetchJob // the fetches, in stream order
 	slots    chan struct{}  // one per fetch in flight or chunk not yet read
 	wg       sync.WaitGroup
@@ -165,9 +162,12 @@ func fetchFrame(ctx context.Context, ref ChunkRef, fetch ChunkFetch) ([]byte, er
 }
 
 // decodeChunk decompresses a chunk's frame and checks its size and digest.
-func decodeChunk(dec *zstd.Decoder, ref ChunkRef, frame []byte) ([]byte, error) {
+func decodeChunk(dec frameDecoder, ref ChunkRef, frame []byte) ([]byte, error) {
 	name := ChunkPath(ref.ID)
-	data, err := dec.DecodeAll(frame, make([]byte, 0, ref.Size))
+	data, err := dec.decode(frame, ref.Size)
+	if errors.Is(err, errFrameTooLong) {
+		return nil, &DigestError{Piece: name, Reason: ReasonSize, Want: strconv.FormatInt(ref.Size, 10), Got: "more"}
+	}
 	if err != nil {
 		return nil, &DigestError{Piece: name, Reason: ReasonDigest, Want: ref.ID.String(),
 			Got: fmt.Sprintf("unknown (not a valid zstd frame: %v)", err)}
@@ -244,7 +244,7 @@ func (r *chunkReader) Close() error {
 	r.cancel()
 	r.wg.Wait()
 	if r.dec != nil {
-		r.dec.Close()
+		r.dec.close()
 		r.dec = nil
 	}
 	if r.err == nil || r.err == io.EOF {

@@ -1,5 +1,7 @@
 package snapshot
 
+import "errors"
+
 // frameEncoder compresses one chunk into one zstd frame that any zstd
 // decoder reads alone. An encoder is used by one goroutine at a time.
 //
@@ -20,3 +22,16 @@ type frameEncoder interface {
 // defaultLevel is the level of ChunkOptions.Level 0: zstd's own default,
 // the level of `zstd -3` that the benchmarks compare with.
 const defaultLevel = 3
+
+// frameDecoder decompresses one chunk's stored frame, from several
+// goroutines at once. decode returns the content if it is exactly size
+// bytes (size > 0, at most MaxChunkSize: the chunk list's word), and an
+// error saying what it found otherwise; it never takes more memory than a
+// chunk of size bytes, whatever the frame claims.
+type frameDecoder interface {
+	decode(frame []byte, size int64) ([]byte, error)
+	close()
+}
+
+// errFrameTooLong is a frame whose content is longer than its chunk.
+var errFrameTooLong = errors.New("content longer than the chunk list says")

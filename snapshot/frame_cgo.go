@@ -3,7 +3,9 @@
 package snapshot
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/DataDog/zstd"
 )
@@ -35,3 +37,34 @@ func (e *cEncoder) encode(dst, src []byte) ([]byte, error) {
 
 // close leaves the context to its finalizer: DataDog/zstd frees it there.
 func (e *cEncoder) close() {}
+
+// cDecoders are libzstd decompression contexts, one per goroutine that
+// decodes at a time. libzstd decodes a whole frame straight into the
+// chunk-sized buffer, so a frame cannot make it take more.
+type cDecoders struct{ ctxs sync.Pool }
+
+func newFrameDecoder(int) (frameDecoder, error) {
+	return &cDecoders{ctxs: sync.Pool{New: func() any { return zstd.NewCtx() }}}, nil
+}
+
+func (d *cDecoders) decode(frame []byte, size int64) ([]byte, error) {
+	if len(frame) == 0 {
+		return nil, errors.New("empty file")
+	}
+	if size <= 0 || size > MaxChunkSize {
+		return nil, fmt.Errorf("chunk size %d out of range", size)
+	}
+	ctx := d.ctxs.Get().(zstd.Ctx)
+	defer d.ctxs.Put(ctx)
+	data := make([]byte, size)
+	n, err := ctx.DecompressInto(data, frame)
+	if zstd.IsDstSizeTooSmallError(err) {
+		return nil, errFrameTooLong
+	}
+	if err != nil {
+		return nil, err
+	}
+	return data[:n], nil
+}
+
+func (d *cDecoders) close() {}

@@ -2,7 +2,11 @@
 
 package snapshot
 
-import "github.com/klauspost/compress/zstd"
+import (
+	"errors"
+
+	"github.com/klauspost/compress/zstd"
+)
 
 // FrameEncoder names the zstd encoder this build compresses chunks with.
 const FrameEncoder = "pure Go (github.com/klauspost/compress/zstd)"
@@ -31,3 +35,26 @@ func goEncoderOptions(level int) []zstd.EOption {
 func (e goEncoder) encode(dst, src []byte) ([]byte, error) { return e.enc.EncodeAll(src, dst[:0]), nil }
 
 func (e goEncoder) close() { e.enc.Close() }
+
+// goDecoder is the pure-Go decoder of a build without cgo, bounded to a
+// chunk's memory.
+type goDecoder struct{ dec *zstd.Decoder }
+
+func newFrameDecoder(parallel int) (frameDecoder, error) {
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(max(parallel, 1)),
+		zstd.WithDecoderMaxMemory(MaxChunkSize), zstd.WithDecoderMaxWindow(maxWindow))
+	if err != nil {
+		return nil, err
+	}
+	return goDecoder{dec}, nil
+}
+
+func (d goDecoder) decode(frame []byte, size int64) ([]byte, error) {
+	data, err := d.dec.DecodeAll(frame, make([]byte, 0, size))
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+		return nil, errFrameTooLong
+	}
+	return data, err
+}
+
+func (d goDecoder) close() { d.dec.Close() }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // CheckStatus is the outcome of checking one chunk.
@@ -63,12 +61,11 @@ func StatusOf(err error) CheckStatus {
 
 // ChunkChecker fetches stored chunks and checks them against their IDs and
 // sizes, from several goroutines at once.
-type ChunkChecker struct{ dec *zstd.Decoder }
+type ChunkChecker struct{ dec frameDecoder }
 
 // NewChunkChecker returns a checker for up to concurrency goroutines.
 func NewChunkChecker(concurrency int) (*ChunkChecker, error) {
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(max(concurrency, 1)),
-		zstd.WithDecoderMaxMemory(MaxChunkSize), zstd.WithDecoderMaxWindow(maxWindow))
+	dec, err := newFrameDecoder(concurrency)
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
@@ -91,4 +88,4 @@ func (c *ChunkChecker) Fetch(ctx context.Context, ref ChunkRef, fetch ChunkFetch
 }
 
 // Close releases the checker's decoder.
-func (c *ChunkChecker) Close() { c.dec.Close() }
+func (c *ChunkChecker) Close() { c.dec.close() }

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"github.com/stratabackup/strata/snapshot"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -28,10 +29,12 @@ func newVersionCommand(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if g.json {
-				writeJSON(g.stdout, map[string]string{"version": strataVersion(), "go": runtime.Version()})
+				writeJSON(g.stdout, map[string]string{"version": strataVersion(), "go": runtime.Version(),
+					"zstd": snapshot.FrameEncoder})
 				return nil
 			}
-			fmt.Fprintf(g.stdout, "strata %s (%s %s/%s)\n", strataVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(g.stdout, "strata %s (%s %s/%s)\nchunks compressed by %s\n", strataVersion(),
+				runtime.Version(), runtime.GOOS, runtime.GOARCH, snapshot.FrameEncoder)
 			return nil
 		},
 	}
