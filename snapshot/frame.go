@@ -12,7 +12,9 @@ import "errors"
 // docs/benchmarks.md); without cgo (CGO_ENABLED=0) the pure-Go
 // github.com/klauspost/compress/zstd. Both write standard frames, and a
 // chunk's ID is the hash of its uncompressed bytes, so the two can write
-// into the same store and either build reads what the other wrote.
+// into the same store and either build reads what the other wrote. Frames
+// carry no content checksum of their own: the chunk's name is the SHA-256
+// of its content, checked on every read.
 type frameEncoder interface {
 	// encode appends src's frame to dst[:0] and returns it.
 	encode(dst, src []byte) ([]byte, error)

@@ -27,9 +27,13 @@ func goEncoderOptions(level int) []zstd.EOption {
 		level = defaultLevel
 	}
 	// A chunk is at most the window, so the history never has to slide:
-	// lower memory costs no speed (a window's history, not two).
+	// lower memory costs no speed (a window's history, not two). No content
+	// checksum, as libzstd's one-shot API writes none: the SHA-256 of the
+	// content is the chunk's name, and both builds then judge a damaged
+	// frame alike.
 	return []zstd.EOption{zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
-		zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(MaxChunkSize), zstd.WithLowerEncoderMem(true)}
+		zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(MaxChunkSize), zstd.WithLowerEncoderMem(true),
+		zstd.WithEncoderCRC(false)}
 }
 
 func (e goEncoder) encode(dst, src []byte) ([]byte, error) { return e.enc.EncodeAll(src, dst[:0]), nil }
