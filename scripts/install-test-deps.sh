@@ -14,6 +14,9 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v tar >/dev/null 2>&1 || need+=(tar)
 command -v bsdtar >/dev/null 2>&1 || need+=(libarchive-tools)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+# cgo: strata compresses chunks with the bundled libzstd when a C compiler is
+# there (the pure-Go build is tested too, with CGO_ENABLED=0: see make unit).
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 # The status page's browser test: headless Chromium driven by chromedp.
 { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } || need+=(chromium)
 

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -115,5 +117,16 @@ func TestDecodeChunkSaysWhy(t *testing.T) {
 	ref.Size = int64(len(content))
 	if got, err := decodeChunk(dec, ref, frame); err != nil || !bytes.Equal(got, content) {
 		t.Fatalf("the right chunk: %q, %v", got, err)
+	}
+}
+
+// TestFrameEncoderIsTheBuilds: under CI the cgo build must really be one
+// (the Makefile tests the pure-Go build on its own): a machine without a C
+// compiler would otherwise test the pure-Go encoder twice, silently.
+func TestFrameEncoderIsTheBuilds(t *testing.T) {
+	want := os.Getenv("CGO_ENABLED") != "0"
+	if got := strings.HasPrefix(FrameEncoder, "libzstd"); got != want && os.Getenv("CI") == "true" {
+		t.Fatalf("encoder %q with CGO_ENABLED=%q: is a C compiler (gcc) installed? scripts/install-test-deps.sh installs one",
+			FrameEncoder, os.Getenv("CGO_ENABLED"))
 	}
 }
