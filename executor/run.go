@@ -131,7 +131,7 @@ type Executor struct {
 
 	checkedMu sync.Mutex
 	checked   map[string]*snapshot.ChunkSet // by destination: chunks read and found good in this run
-	own       map[string]map[string]bool    // by destination: copies whose own result this run records (or recorded)
+	own       map[string]map[string]bool    // by destination: copies a spread leaves alone (see noteOwn)
 	spreadIDs map[string]*snapshot.ChunkSet // by destination: bad chunks spread looked for (see spread)
 	spreading chan struct{}                 // one spread at a time
 }
@@ -203,7 +203,7 @@ func (e *Executor) Run(ctx context.Context, p *planner.Plan) *Report {
 func (e *Executor) willVerifyActions(p *planner.Plan) {
 	for _, a := range p.Actions {
 		if a.Kind == planner.Verify && a.Dir != "" {
-			e.noteOwn(a.Location.Destination, a.Dir)
+			e.noteOwn(a.Location.Destination, a.Dir, true)
 		}
 	}
 }

@@ -40,10 +40,9 @@ type spreadResult struct {
 
 // spread records the bad chunks that mark (the result of verifying the copy
 // in dir at st, location loc) names in every other complete copy at st
-// whose chunks.txt references any of them, unless that copy's own result
-// is recorded in this run (it was already, or will be: see WillVerify; it
-// records what its own check finds) or another spread of this Executor has
-// marked these chunks at st already.
+// whose chunks.txt references any of them, unless that copy's own check in
+// this run found it damaged or is still to come (see noteOwn), or another
+// spread of this Executor has marked these chunks at st already.
 // A mark with no bad chunk does nothing and reads nothing. What cannot be
 // read is a warning, never an error; it stops early when ctx ends.
 func (e *Executor) spread(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) spreadResult {
@@ -220,7 +219,7 @@ func badChunkIDs(mark *Mark) map[snapshot.ChunkID]MarkChunk {
 }
 
 // otherLists returns the chunks.txt of the complete copies of l other than
-// dir and than those whose own result this run records at dest.
+// dir and than those a spread leaves alone at dest (see noteOwn).
 func (e *Executor) otherLists(dest, dir string, l *gcListing) []string {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()
@@ -258,16 +257,26 @@ func (e *Executor) spreadChunks(dest string) *snapshot.ChunkSet {
 func (e *Executor) WillVerify(targets []planner.VerifyTarget) {
 	for _, t := range targets {
 		if t.Copy.Complete {
-			e.noteOwn(t.Location.Destination, t.Copy.Dir)
+			e.noteOwn(t.Location.Destination, t.Copy.Dir, true)
 		}
 	}
 }
 
-// noteOwn remembers that the copy in dir at dest has its own result of this
-// run, recorded already or to be: a spread leaves its mark alone.
-func (e *Executor) noteOwn(dest, dir string) {
+// noteOwn says whether a spread leaves the copy in dir at dest alone (own):
+// while its own check in this run is still to come, and once that check
+// has recorded it damaged (its corrupt.json names what it found itself).
+// A copy whose check passed is not left alone: it put every chunk it
+// references among those this run knows good, which no later check reads
+// again, so a later check can find one of them bad only when it was read
+// at the same time, before and after damage — and then the copy is
+// damaged. Nor is one whose own mark could not be written.
+func (e *Executor) noteOwn(dest, dir string, own bool) {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()
+	if !own {
+		delete(e.own[dest], dir)
+		return
+	}
 	if e.own == nil {
 		e.own = map[string]map[string]bool{}
 	}

@@ -373,3 +373,39 @@ func TestVerifyMarksTheSharingCopiesWhenItsOwnMarkFails(t *testing.T) {
 		t.Fatalf("b's copy was not marked: %v %s", err, raw)
 	}
 }
+
+// TestCopyCheckedGoodBeforeTheDamageIsMarked: a copy whose check passed
+// earlier in the run is marked when a later check finds a chunk it
+// references bad (read after damage that came in between, as two checks
+// at once can): it is damaged now, its verified.json notwithstanding.
+func TestCopyCheckedGoodBeforeTheDamageIsMarked(t *testing.T) {
+	e := newSharedEnv(t)
+	root := filepath.Join(e.dir, "store/secondary")
+	st := e.stores["secondary"]
+	ex := executor.New(e.stores, executor.Options{Version: "test"})
+	ex.WillVerify([]planner.VerifyTarget{remoteTarget("a"), remoteTarget("b")})
+	ctx := context.Background()
+	m, err := ex.Check(ctx, st, "a/"+sharedSnap)
+	if err != nil || !m.OK {
+		t.Fatalf("a's check: %v %+v", err, m)
+	}
+	if err := ex.Record(ctx, st, "a/"+sharedSnap, "remote/secondary", m); err != nil {
+		t.Fatal(err)
+	}
+	damageShared(t, e)
+	// b's check reads the chunk after the damage (this Executor would take
+	// it as known good: another check, as one running at the same time).
+	m, err = executor.New(e.stores, executor.Options{}).Check(ctx, st, "b/"+sharedSnap)
+	if err != nil || m.OK {
+		t.Fatalf("b's check: %v %+v", err, m)
+	}
+	var damaged *executor.DamagedError
+	if err := ex.Record(ctx, st, "b/"+sharedSnap, "remote/secondary", m); !errors.As(err, &damaged) ||
+		!slices.Equal(damaged.Shared, []string{"a/" + sharedSnap}) {
+		t.Fatalf("recording b's damage: %v, want a's copy marked", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "a", sharedSnap, snapshot.CorruptName))
+	if err != nil || !strings.Contains(string(raw), `"found_by": "b/`+sharedSnap) {
+		t.Errorf("a's corrupt.json: %v %s", err, raw)
+	}
+}

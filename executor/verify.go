@@ -276,9 +276,7 @@ func chunkProblems(bad []MarkChunk) string {
 // *DamagedError naming loc and them, and the failure to record, if any.
 func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) error {
 	err := e.writeMark(ctx, st, dir, mark)
-	if err == nil {
-		e.noteOwn(st.Name(), dir)
-	}
+	e.noteOwn(st.Name(), dir, !mark.OK && err == nil)
 	if mark.OK {
 		return err
 	}
