@@ -131,7 +131,7 @@ type Executor struct {
 
 	checkedMu sync.Mutex
 	checked   map[string]*snapshot.ChunkSet // by destination: chunks read and found good in this run
-	recorded  map[string]map[string]bool    // by destination: copies whose own result this run recorded
+	own       map[string]map[string]bool    // by destination: copies a spread leaves alone (see noteOwn)
 	spreadIDs map[string]*snapshot.ChunkSet // by destination: bad chunks spread looked for (see spread)
 	spreading chan struct{}                 // one spread at a time
 }
@@ -167,6 +167,7 @@ func (e *Executor) emit(ev Event) {
 // after ctx is cancelled no action starts. It returns when every action has
 // an outcome.
 func (e *Executor) Run(ctx context.Context, p *planner.Plan) *Report {
+	e.willVerifyActions(p)
 	d := newDAG(p)
 	rep := &Report{Results: d.results}
 	finished := make(chan int)
@@ -194,6 +195,17 @@ func (e *Executor) Run(ctx context.Context, p *planner.Plan) *Report {
 	}
 	d.markNotStarted()
 	return rep
+}
+
+// willVerifyActions notes the copies p's verify actions check (those
+// stored already): a spread from another verification leaves them to
+// their own (see WillVerify).
+func (e *Executor) willVerifyActions(p *planner.Plan) {
+	for _, a := range p.Actions {
+		if a.Kind == planner.Verify && a.Dir != "" {
+			e.noteOwn(a.Location.Destination, a.Dir, true)
+		}
+	}
 }
 
 // dag tracks which actions are ready to run.

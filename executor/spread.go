@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stratabackup/strata/planner"
 	"github.com/stratabackup/strata/providers"
 	"github.com/stratabackup/strata/snapshot"
 )
@@ -39,9 +40,9 @@ type spreadResult struct {
 
 // spread records the bad chunks that mark (the result of verifying the copy
 // in dir at st, location loc) names in every other complete copy at st
-// whose chunks.txt references any of them, unless that copy's own result
-// was recorded by this Executor (it records what it found itself) or
-// another spread of this Executor has marked these chunks at st already.
+// whose chunks.txt references any of them, unless that copy's own check in
+// this run found it damaged or is still to come (see noteOwn), or another
+// spread of this Executor has marked these chunks at st already.
 // A mark with no bad chunk does nothing and reads nothing. What cannot be
 // read is a warning, never an error; it stops early when ctx ends.
 func (e *Executor) spread(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) spreadResult {
@@ -218,11 +219,11 @@ func badChunkIDs(mark *Mark) map[snapshot.ChunkID]MarkChunk {
 }
 
 // otherLists returns the chunks.txt of the complete copies of l other than
-// dir and than those whose own result this Executor recorded at dest.
+// dir and than those a spread leaves alone at dest (see noteOwn).
 func (e *Executor) otherLists(dest, dir string, l *gcListing) []string {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()
-	own := e.recorded[dest]
+	own := e.own[dest]
 	var out []string
 	for _, p := range l.lists {
 		d := path.Dir(p)
@@ -242,16 +243,45 @@ func (e *Executor) spreadChunks(dest string) *snapshot.ChunkSet {
 	return chunkSetAt(&e.spreadIDs, dest)
 }
 
-// noteRecorded remembers that the copy in dir at dest has its own result of
-// this run: a spread leaves its mark alone.
-func (e *Executor) noteRecorded(dest, dir string) {
+// WillVerify tells e which copies the caller checks and records itself in
+// this run (Check, then Record, one after another as `strata verify`
+// does): a spread from a copy checked before them leaves them to their own
+// check, which reads the bad chunk again and records it, rather than
+// marking them first (a write their own result replaces, and a copy
+// reported as "marked damaged too" that the same run reports as checked).
+// Incomplete copies are left out: a spread never marks them.
+//
+// A copy named here whose own check then cannot run (or never runs: the
+// run was interrupted) is not marked by those spreads; the repair of the
+// copy that found the chunk rewrites the chunk, which heals it too.
+func (e *Executor) WillVerify(targets []planner.VerifyTarget) {
+	for _, t := range targets {
+		if t.Copy.Complete {
+			e.noteOwn(t.Location.Destination, t.Copy.Dir, true)
+		}
+	}
+}
+
+// noteOwn says whether a spread leaves the copy in dir at dest alone (own):
+// while its own check in this run is still to come, and once that check
+// has recorded it damaged (its corrupt.json names what it found itself).
+// A copy whose check passed is not left alone: it put every chunk it
+// references among those this run knows good, which no later check reads
+// again, so a later check can find one of them bad only when it was read
+// at the same time, before and after damage — and then the copy is
+// damaged. Nor is one whose own mark could not be written.
+func (e *Executor) noteOwn(dest, dir string, own bool) {
 	e.checkedMu.Lock()
 	defer e.checkedMu.Unlock()
-	if e.recorded == nil {
-		e.recorded = map[string]map[string]bool{}
+	if !own {
+		delete(e.own[dest], dir)
+		return
 	}
-	if e.recorded[dest] == nil {
-		e.recorded[dest] = map[string]bool{}
+	if e.own == nil {
+		e.own = map[string]map[string]bool{}
 	}
-	e.recorded[dest][dir] = true
+	if e.own[dest] == nil {
+		e.own[dest] = map[string]bool{}
+	}
+	e.own[dest][dir] = true
 }

@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -184,7 +185,8 @@ func TestVerifyMarksEveryCopySharingABadChunk(t *testing.T) {
 
 // TestCopiesVerifiedInTheSameRunRecordTheirOwnResult: when both copies that
 // share a bad chunk are verified in one run, each records what its own
-// check found (no found_by), and the destination is listed once.
+// check found (no found_by), neither says it marked the other (whose own
+// verification is part of the run), and the destination is listed once.
 func TestCopiesVerifiedInTheSameRunRecordTheirOwnResult(t *testing.T) {
 	e := newSharedEnv(t)
 	root := filepath.Join(e.dir, "store/secondary")
@@ -202,7 +204,7 @@ func TestCopiesVerifiedInTheSameRunRecordTheirOwnResult(t *testing.T) {
 	stores := executor.Stores{"primary": e.stores["primary"], "secondary": st}
 	rep := executor.New(stores, executor.Options{Parallel: 1}).Run(context.Background(), &p)
 	for _, r := range rep.Results {
-		if r.Status != executor.Failed || len(r.Warnings) > 0 {
+		if r.Status != executor.Failed || len(r.Warnings) > 0 || strings.Contains(r.Error, "marked damaged too") {
 			t.Errorf("%s: %+v", r.Action.Key, r)
 		}
 	}
@@ -271,5 +273,139 @@ func TestSharedMarkKeepsTheCopysOwnBadChunks(t *testing.T) {
 		if m, err := fresh.Check(context.Background(), st, app+"/"+sharedSnap); err != nil || !m.OK {
 			t.Errorf("%s after the repair: %v %+v", app, err, m)
 		}
+	}
+}
+
+// damageShared flips a byte of a chunk both applications' copies at the
+// remote tier reference.
+func damageShared(t *testing.T, e *env) {
+	t.Helper()
+	bad := sharedChunk(t, e, "secondary")
+	b, _ := os.ReadFile(bad)
+	b[len(b)/2] ^= 1
+	writeMode(t, bad, b)
+}
+
+// remoteTarget is app's copy at the remote tier, as `strata verify` names it.
+func remoteTarget(app string) planner.VerifyTarget {
+	id, _ := snapshot.ParseID("2026-11-21T03:00:00Z")
+	return planner.VerifyTarget{App: app, CopyRef: planner.CopyRef{
+		Location: planner.Location{Tier: "remote", Destination: "secondary"},
+		Copy:     planner.Copy{ID: id, Dir: app + "/" + sharedSnap, Complete: true}}}
+}
+
+// cloneCopy copies the snapshot directory from (its manifest and chunk
+// list) to to at the secondary store: another complete copy referencing
+// the same chunks.
+func cloneCopy(t *testing.T, e *env, from, to string) {
+	t.Helper()
+	root := filepath.Join(e.dir, "store/secondary")
+	for _, name := range []string{snapshot.ManifestName, snapshot.ChunkListName} {
+		b, err := os.ReadFile(filepath.Join(root, from, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(root, to, name), string(b))
+	}
+}
+
+// TestVerifyLeavesTheCopiesStillToCheckToTheirOwnCheck: when the caller
+// names the copies it checks in this run (WillVerify), the first one's
+// failed check does not mark those still to come, nor report them as
+// marked too; it does mark a copy nobody checks. Each checked copy then
+// records its own check's result.
+func TestVerifyLeavesTheCopiesStillToCheckToTheirOwnCheck(t *testing.T) {
+	e := newSharedEnv(t)
+	root := filepath.Join(e.dir, "store/secondary")
+	cloneCopy(t, e, "b/"+sharedSnap, "elsewhere/"+sharedSnap)
+	damageShared(t, e)
+	st := e.stores["secondary"]
+	ex := executor.New(e.stores, executor.Options{Version: "test"})
+	ex.WillVerify([]planner.VerifyTarget{remoteTarget("a"), remoteTarget("b")})
+
+	record := func(app string) *executor.DamagedError {
+		t.Helper()
+		m, err := ex.Check(context.Background(), st, app+"/"+sharedSnap)
+		if err != nil || m.OK {
+			t.Fatalf("check of %s: %v %+v", app, err, m)
+		}
+		var damaged *executor.DamagedError
+		if err := ex.Record(context.Background(), st, app+"/"+sharedSnap, "remote/secondary", m); !errors.As(err, &damaged) {
+			t.Fatalf("record of %s: %v", app, err)
+		}
+		return damaged
+	}
+	if d := record("a"); !slices.Equal(d.Shared, []string{"elsewhere/" + sharedSnap}) || len(d.Warnings) > 0 {
+		t.Errorf("a's check marked %q (warnings %q), want only the copy nobody checks", d.Shared, d.Warnings)
+	}
+	if _, err := os.Stat(filepath.Join(root, "b", sharedSnap, snapshot.CorruptName)); !os.IsNotExist(err) {
+		t.Errorf("b, still to be checked, was marked by a's check: %v", err)
+	}
+	if d := record("b"); len(d.Shared) > 0 || len(d.Warnings) > 0 {
+		t.Errorf("b's check marked %q (warnings %q), want none: the chunk was spread already", d.Shared, d.Warnings)
+	}
+	for dir, foundBy := range map[string]string{"a": "", "b": "", "elsewhere": "a/" + sharedSnap + " at remote/secondary"} {
+		var mark executor.Mark
+		raw, err := os.ReadFile(filepath.Join(root, dir, sharedSnap, snapshot.CorruptName))
+		if err != nil || json.Unmarshal(raw, &mark) != nil || mark.FoundBy != foundBy || len(mark.Chunks) == 0 {
+			t.Errorf("%s's corrupt.json, want found_by %q: %v %s", dir, foundBy, err, raw)
+		}
+	}
+}
+
+// TestVerifyMarksTheSharingCopiesWhenItsOwnMarkFails: when writing the
+// checked copy's corrupt.json fails (a directory stands where it goes),
+// the other copies that reference the bad chunk are marked all the same,
+// and the error says both what was marked and that recording failed.
+func TestVerifyMarksTheSharingCopiesWhenItsOwnMarkFails(t *testing.T) {
+	e := newSharedEnv(t)
+	root := filepath.Join(e.dir, "store/secondary")
+	damageShared(t, e)
+	write(t, filepath.Join(root, "a", sharedSnap, snapshot.CorruptName, "in-the-way"), "a directory, not a mark\n")
+	r := verifyOnly(t, e, e.stores["secondary"])
+	if r.Status != executor.Failed || !strings.Contains(r.Error, "recording corrupt.json failed") ||
+		!strings.Contains(r.Error, "marked damaged too: b/"+sharedSnap) {
+		t.Fatalf("verify whose own mark cannot be written: %+v", r)
+	}
+	var mark executor.Mark
+	raw, err := os.ReadFile(filepath.Join(root, "b", sharedSnap, snapshot.CorruptName))
+	if err != nil || json.Unmarshal(raw, &mark) != nil || mark.FoundBy != "a/"+sharedSnap+" at remote/secondary" {
+		t.Fatalf("b's copy was not marked: %v %s", err, raw)
+	}
+}
+
+// TestCopyCheckedGoodBeforeTheDamageIsMarked: a copy whose check passed
+// earlier in the run is marked when a later check finds a chunk it
+// references bad (read after damage that came in between, as two checks
+// at once can): it is damaged now, its verified.json notwithstanding.
+func TestCopyCheckedGoodBeforeTheDamageIsMarked(t *testing.T) {
+	e := newSharedEnv(t)
+	root := filepath.Join(e.dir, "store/secondary")
+	st := e.stores["secondary"]
+	ex := executor.New(e.stores, executor.Options{Version: "test"})
+	ex.WillVerify([]planner.VerifyTarget{remoteTarget("a"), remoteTarget("b")})
+	ctx := context.Background()
+	m, err := ex.Check(ctx, st, "a/"+sharedSnap)
+	if err != nil || !m.OK {
+		t.Fatalf("a's check: %v %+v", err, m)
+	}
+	if err := ex.Record(ctx, st, "a/"+sharedSnap, "remote/secondary", m); err != nil {
+		t.Fatal(err)
+	}
+	damageShared(t, e)
+	// b's check reads the chunk after the damage (this Executor would take
+	// it as known good: another check, as one running at the same time).
+	m, err = executor.New(e.stores, executor.Options{}).Check(ctx, st, "b/"+sharedSnap)
+	if err != nil || m.OK {
+		t.Fatalf("b's check: %v %+v", err, m)
+	}
+	var damaged *executor.DamagedError
+	if err := ex.Record(ctx, st, "b/"+sharedSnap, "remote/secondary", m); !errors.As(err, &damaged) ||
+		!slices.Equal(damaged.Shared, []string{"a/" + sharedSnap}) {
+		t.Fatalf("recording b's damage: %v, want a's copy marked", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "a", sharedSnap, snapshot.CorruptName))
+	if err != nil || !strings.Contains(string(raw), `"found_by": "b/`+sharedSnap) {
+		t.Errorf("a's corrupt.json: %v %s", err, raw)
 	}
 }

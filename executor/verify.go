@@ -61,10 +61,19 @@ type DamagedError struct {
 	// Warnings say what could not be read while looking for them (see
 	// spread).
 	Shared, Warnings []string
+	// RecordErr is why writing the copy's own corrupt.json failed, nil
+	// when it is written. The copy is then not marked (the copies in
+	// Shared are).
+	RecordErr error
 }
 
 func (e *DamagedError) Error() string {
-	s := fmt.Sprintf("copy %s at %s is damaged: %s; the next plan repairs it from a healthy copy", e.Dir, e.Location, e.Problem)
+	s := fmt.Sprintf("copy %s at %s is damaged: %s; ", e.Dir, e.Location, e.Problem)
+	if e.RecordErr != nil {
+		s += fmt.Sprintf("recording %s failed: %v", snapshot.CorruptName, e.RecordErr)
+	} else {
+		s += "the next plan repairs it from a healthy copy"
+	}
 	if len(e.Shared) > 0 {
 		s += "; other copies at the destination reference the bad chunks and were marked damaged too: " + few(e.Shared, 3)
 	}
@@ -261,9 +270,23 @@ func chunkProblems(bad []MarkChunk) string {
 
 // Record writes verified.json (and drops a stale corrupt.json) or
 // corrupt.json next to the copy in dir; for a failed check it then marks
-// the other copies at st that reference the bad chunks (see spread) and
-// returns a *DamagedError naming loc and them.
+// the other copies at st that reference the bad chunks (see spread) — even
+// when writing this copy's own mark failed: the damage is real, and their
+// repair rewrites the chunks this copy shares — and returns a
+// *DamagedError naming loc and them, and the failure to record, if any.
 func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc string, mark *Mark) error {
+	err := e.writeMark(ctx, st, dir, mark)
+	e.noteOwn(st.Name(), dir, !mark.OK && err == nil)
+	if mark.OK {
+		return err
+	}
+	sp := e.spread(ctx, st, dir, loc, mark)
+	return permanent{&DamagedError{Location: loc, Dir: dir, Problem: mark.Problem, Shared: sp.Marked, Warnings: sp.Warnings, RecordErr: err}}
+}
+
+// writeMark writes mark as verified.json or corrupt.json in dir and drops
+// the other one.
+func (e *Executor) writeMark(ctx context.Context, st providers.Store, dir string, mark *Mark) error {
 	b, _ := json.MarshalIndent(mark, "", "  ")
 	name, stale := snapshot.VerifiedName, snapshot.CorruptName
 	if !mark.OK {
@@ -274,11 +297,6 @@ func (e *Executor) Record(ctx context.Context, st providers.Store, dir, loc stri
 	}
 	if err := st.Delete(ctx, path.Join(dir, stale)); err != nil && !errors.Is(err, providers.ErrNotFound) {
 		return err
-	}
-	e.noteRecorded(st.Name(), dir)
-	if !mark.OK {
-		sp := e.spread(ctx, st, dir, loc, mark)
-		return permanent{&DamagedError{Location: loc, Dir: dir, Problem: mark.Problem, Shared: sp.Marked, Warnings: sp.Warnings}}
 	}
 	return nil
 }

@@ -45,6 +45,11 @@ type RequestStatus struct {
 	Finished *time.Time `json:"finished,omitempty"`
 	// Result says what the pass did for it, in a line.
 	Result string `json:"result,omitempty"`
+	// Warnings say what the pass could not do for it, each naming the
+	// path: for a verification, a chunks.txt that could not be read or a
+	// copy that could not be marked while marking the copies that share
+	// a bad chunk (see VerifyOutcome).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func (r *RequestStatus) String() string {
@@ -125,8 +130,21 @@ func (l *Loop) verifyStep(ctx context.Context, p *pass) Result {
 		return failedStep("verify", err, ctx.Err() != nil)
 	}
 	p.verified = &out
+	l.logVerify(p.req.App, out)
 	p.survey.Relist(ctx)
 	return proceed
+}
+
+// logVerify logs what a requested verification of app found: the copies it
+// marked for sharing a bad chunk and its warnings, then the outcome.
+func (l *Loop) logVerify(app string, out VerifyOutcome) {
+	for _, d := range out.Shared {
+		l.o.Log.Warn("verify " + app + ": " + d + " references a chunk that failed; marked damaged too")
+	}
+	for _, w := range out.Warnings {
+		l.o.Log.Warn("verify " + app + ": " + w)
+	}
+	l.o.Log.Info("verified "+app, "result", out.String())
 }
 
 // finishRequest records what the pass did for its request.
@@ -145,8 +163,13 @@ func (l *Loop) finishRequest(p *pass) {
 			state, result = "failed", "no snapshot was made"+planWarning(p, p.req.App)
 		}
 	}
+	var warnings []string
+	if p.verified != nil {
+		warnings = p.verified.Warnings
+	}
 	l.status.update(func() {
 		p.req.State, p.req.Result, p.req.Finished = state, result, timePtr(time.Now())
+		p.req.Warnings = warnings
 	})
 }
 
@@ -181,15 +204,35 @@ type VerifyOutcome struct {
 	Copies, OK, Damaged, Incomplete, Errors int
 	// Problems name each copy that is not OK and why.
 	Problems []string
+	// Shared are the other copies marked damaged because they reference a
+	// chunk a checked copy failed on, "<dir> at <destination>".
+	Shared []string
+	// Warnings say what could not be read or marked while marking them,
+	// each prefixed with the checked copy it came from.
+	Warnings []string
 }
 
 func (v VerifyOutcome) String() string {
 	s := fmt.Sprintf("%d copies checked: %d ok, %d damaged, %d incomplete, %d could not be checked",
 		v.Copies, v.OK, v.Damaged, v.Incomplete, v.Errors)
+	if len(v.Shared) > 0 {
+		s += "; other copies marked damaged too (they reference a chunk that failed): " + few(v.Shared, 3)
+	}
 	if len(v.Problems) > 0 {
 		s += "; " + v.Problems[0]
 	}
+	if len(v.Warnings) > 0 {
+		s += fmt.Sprintf("; warnings (%d): %s", len(v.Warnings), few(v.Warnings, 1))
+	}
 	return s
+}
+
+// few joins the first n of items with ", ", and says how many more there are.
+func few(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }
 
 // Verify re-reads every copy of app (at destinations whose listing did not
@@ -216,34 +259,57 @@ func Verify(ctx context.Context, s *Survey, app string, o executor.Options, step
 	}
 	defer leases.Release()
 	ex := executor.New(s.Stores, o)
+	ex.WillVerify(checked)
 	var out VerifyOutcome
 	for i, t := range checked {
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		out.add(t, verifyCopy(ctx, ex, s, t))
+		damaged, err := verifyCopy(ctx, ex, s, t)
+		out.add(t, err)
+		out.addDamaged(t, damaged)
 		step(i+1, len(checked))
 	}
 	return out, nil
 }
 
-// verifyCopy checks one copy: "" when it is good, else what is wrong.
-func verifyCopy(ctx context.Context, ex *executor.Executor, s *Survey, t planner.VerifyTarget) error {
+// verifyCopy checks one copy: err is nil when it is good, else what is
+// wrong; damaged, for a damaged copy, says which other copies recording
+// its damage marked, and what it could not do.
+func verifyCopy(ctx context.Context, ex *executor.Executor, s *Survey, t planner.VerifyTarget) (damaged *executor.DamagedError, err error) {
 	if !t.Copy.Complete {
-		return errIncomplete
+		return nil, errIncomplete
 	}
 	st := s.Stores[t.Location.Destination]
 	mark, err := ex.Check(ctx, st, t.Copy.Dir)
 	if err != nil {
-		return &checkError{err}
+		return nil, &checkError{err}
 	}
-	if err := ex.Record(ctx, st, t.Copy.Dir, t.Location.String(), mark); err != nil && mark.OK {
-		return &checkError{fmt.Errorf("checked ok, but recording verified.json failed: %w", err)}
+	err = ex.Record(ctx, st, t.Copy.Dir, t.Location.String(), mark)
+	switch {
+	case mark.OK && err != nil:
+		return nil, &checkError{fmt.Errorf("checked ok, but recording verified.json failed: %w", err)}
+	case mark.OK:
+		return nil, nil
+	case !errors.As(err, &damaged):
+		return nil, fmt.Errorf("%s; recording corrupt.json failed: %w", mark.Problem, err)
+	case damaged.RecordErr != nil:
+		return damaged, fmt.Errorf("%s; recording corrupt.json failed: %w", mark.Problem, damaged.RecordErr)
 	}
-	if !mark.OK {
-		return errors.New(mark.Problem)
+	return damaged, errors.New(mark.Problem)
+}
+
+// addDamaged adds what recording the damage of the copy t did.
+func (v *VerifyOutcome) addDamaged(t planner.VerifyTarget, damaged *executor.DamagedError) {
+	if damaged == nil {
+		return
 	}
-	return nil
+	for _, d := range damaged.Shared {
+		v.Shared = append(v.Shared, d+" at "+t.Location.Destination)
+	}
+	for _, w := range damaged.Warnings {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("%s at %s: %s", t.Copy.ID, t.Location, w))
+	}
 }
 
 var errIncomplete = errors.New("no manifest.json (an interrupted write or a deleted manifest)")

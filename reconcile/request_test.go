@@ -2,7 +2,11 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,5 +162,135 @@ func TestStatusShowsTheApplyInProgress(t *testing.T) {
 	case <-changes:
 	default:
 		t.Error("no subscriber was told of the pass's changes")
+	}
+}
+
+// captureLog keeps the loop's warnings (and logs every line as testLog).
+type captureLog struct {
+	testLog
+	mu    sync.Mutex
+	warns []string
+}
+
+func (l *captureLog) Warn(msg any, kv ...any) {
+	l.testLog.Warn(msg, kv...)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.warns = append(l.warns, fmt.Sprint(msg, kv))
+}
+
+// warnings returns the warnings logged so far that contain s.
+func (l *captureLog) warnings(s string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, w := range l.warns {
+		if strings.Contains(w, s) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// sharedDamage makes a loop with one snapshot of web whose first chunk is
+// damaged, another complete copy ("other") that references it and one
+// ("elsewhere") whose chunks.txt cannot be read; it returns the loop, the
+// store's root and the snapshot's directory under an application's.
+func sharedDamage(t *testing.T) (*Loop, string, string) {
+	t.Helper()
+	l, dir, clock := newTestLoop(t, 5)
+	snapshots(t, l, clock, 1)
+	clock.now = clock.now.Add(-59 * time.Minute) // none is due
+	store := filepath.Join(dir, "store")
+	manifests, _ := filepath.Glob(filepath.Join(store, "web", "*", "*", "*", "*", "manifest.json"))
+	if len(manifests) != 1 {
+		t.Fatalf("manifests of web: %q, want 1", manifests)
+	}
+	snap, _ := filepath.Rel(filepath.Join(store, "web"), filepath.Dir(manifests[0]))
+	list, err := os.ReadFile(filepath.Join(store, "web", snap, "chunks.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := string(list[:64])
+	chunk := filepath.Join(store, ".strata", "chunks", id[:2], id+".zst")
+	if err := os.Chmod(chunk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(chunk, []byte("not the chunk any more"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	manifest, _ := os.ReadFile(manifests[0])
+	for copyDir, chunks := range map[string][]byte{"other": list, "elsewhere": []byte("not a chunk list\n")} {
+		d := filepath.Join(store, copyDir, snap)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range map[string][]byte{"manifest.json": manifest, "chunks.txt": chunks} {
+			if err := os.WriteFile(filepath.Join(d, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return l, store, filepath.ToSlash(snap)
+}
+
+// requestVerify runs l, asks it to verify web and returns the request
+// once it has finished.
+func requestVerify(t *testing.T, l *Loop) RequestStatus {
+	t.Helper()
+	runLoop(t, l)
+	id, err := l.Request(Request{Kind: RequestVerify, App: "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return waitRequest(t, l, id)
+}
+
+// TestRequestVerifyReportsTheCopiesSharingABadChunk: a requested
+// verification that finds a chunk damaged marks the other complete copy
+// that references it and warns about the one whose chunks.txt cannot be
+// read; both reach the request's status (its result and warnings, in the
+// /status JSON) and the log, naming their paths.
+func TestRequestVerifyReportsTheCopiesSharingABadChunk(t *testing.T) {
+	l, store, snap := sharedDamage(t)
+	log := &captureLog{testLog: testLog{t}}
+	l.o.Log = log
+	r := requestVerify(t, l)
+	other, unreadable := "other/"+snap+" at d", "elsewhere/"+snap+"/chunks.txt"
+	if r.State != "done" || !strings.HasPrefix(r.Result, "1 copies checked: 0 ok, 1 damaged") ||
+		!strings.Contains(r.Result, "marked damaged too (they reference a chunk that failed): "+other) {
+		t.Errorf("request = %+v, want one damaged copy and %s marked damaged too", r, other)
+	}
+	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], unreadable) {
+		t.Errorf("request warnings %q, want one naming %s", r.Warnings, unreadable)
+	}
+	js, err := l.Status().JSON()
+	if err != nil || !strings.Contains(string(js), `"warnings": [`) || !strings.Contains(string(js), unreadable) {
+		t.Errorf("the /status JSON does not carry the request's warning: %v\n%s", err, js)
+	}
+	if len(log.warnings(unreadable)) != 1 || len(log.warnings(other+" references a chunk that failed")) != 1 {
+		t.Errorf("logged warnings %q, want one naming %s and one naming %s", log.warnings(""), unreadable, other)
+	}
+	if raw, err := os.ReadFile(filepath.Join(store, "other", snap, "corrupt.json")); err != nil || !strings.Contains(string(raw), `"found_by"`) {
+		t.Errorf("the copy sharing the bad chunk was not marked: %v %s", err, raw)
+	}
+}
+
+// TestRequestVerifySaysWhenTheDamagedCopysMarkCannotBeWritten: when the
+// damaged copy's corrupt.json cannot be written (a directory stands
+// there), the request's result says so, and the copy sharing the bad
+// chunk is marked all the same.
+func TestRequestVerifySaysWhenTheDamagedCopysMarkCannotBeWritten(t *testing.T) {
+	l, store, snap := sharedDamage(t)
+	if err := os.MkdirAll(filepath.Join(store, "web", snap, "corrupt.json", "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := requestVerify(t, l)
+	if !strings.Contains(r.Result, "1 damaged") || !strings.Contains(r.Result, "; recording corrupt.json failed: ") ||
+		!strings.Contains(r.Result, "marked damaged too (they reference a chunk that failed): other/"+snap+" at d") {
+		t.Errorf("request = %+v, want the damaged copy, the failed write and other's copy marked", r)
+	}
+	if raw, err := os.ReadFile(filepath.Join(store, "other", snap, "corrupt.json")); err != nil || !strings.Contains(string(raw), `"found_by"`) {
+		t.Errorf("the copy sharing the bad chunk was not marked: %v %s", err, raw)
 	}
 }

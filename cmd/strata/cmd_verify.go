@@ -28,9 +28,10 @@ result next to the copy (verified.json, or corrupt.json saying what failed) so
 the next plan repairs what is damaged. Chunks are shared by every copy at a
 destination: when a chunk fails, every other complete copy there whose
 chunks.txt names it gets a corrupt.json too (naming the chunk and the copy
-whose check found it), listed under the failed copy's line; a chunks.txt that
-cannot be read is a warning. It takes a lease on the destinations it checks,
-like apply. One line per copy, with rclone check's markers:
+whose check found it), listed under the failed copy's line — except a copy
+this run checks itself, which gets its own line; a chunks.txt that cannot be
+read is a warning. It takes a lease on the destinations it checks, like
+apply. One line per copy, with rclone check's markers:
 
   =  ok            *  a chunk differs (bit flip, truncation)
   +  missing       !  the check could not run (read error, unreadable manifest)
@@ -98,6 +99,7 @@ func runVerify(ctx context.Context, g *globals, o verifyOptions, args []string) 
 	}
 	defer leases.Release()
 	ex := executor.New(s.Stores, executor.Options{Version: strataVersion()})
+	ex.WillVerify(targets)
 	var lines []verifyLine
 	var sum verifySummary
 	for _, t := range targets {
@@ -156,6 +158,9 @@ func verifyOne(ctx context.Context, ex *executor.Executor, s *survey, t planner.
 		l.Marker, l.Status, l.Problem = "!", "error", "checked ok, but recording verified.json failed: "+err.Error()
 	case errors.As(err, &damaged):
 		l.Marker, l.Status, l.Problem = copyMarker(mark), "damaged", mark.Problem
+		if damaged.RecordErr != nil {
+			l.Problem += "; recording corrupt.json failed: " + damaged.RecordErr.Error()
+		}
 		l.Shared, l.Warnings = damaged.Shared, damaged.Warnings
 	default:
 		l.Marker, l.Status, l.Problem = copyMarker(mark), "damaged", mark.Problem+"; recording corrupt.json failed: "+err.Error()

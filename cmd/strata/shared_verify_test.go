@@ -147,3 +147,79 @@ func TestVerifyOneAppMarksTheOtherAppSharingABadChunk(t *testing.T) {
 	}
 	r.converged(day(1))
 }
+
+// TestVerifyOfCopiesSharingABadChunkReportsEachOnce: `strata verify a`
+// whose own corrupt.json cannot be written (a directory stands there) marks
+// b's copy, which shares the damaged chunk, all the same and says both.
+// Then `strata verify --tier remote` checks both applications' copies: each
+// gets its own line and its own corrupt.json (no found_by), and neither is
+// reported as marked damaged by the other, in the text and in --json.
+func TestVerifyOfCopiesSharingABadChunkReportsEachOnce(t *testing.T) {
+	r := newRig(t, sharedVerifyHCL, 1)
+	for _, app := range []string{"a", "b"} {
+		r.write("data-"+app+"/big.bin", pseudoRandom(2<<20))
+		r.write("data-"+app+"/own.txt", []byte("only in "+app+"\n"))
+	}
+	r.must(0, "apply", "--auto-approve", "--now", day(1), "--parallelism", "1")
+	snap := "2026/11/21/030000Z"
+	bad := r.sharedChunkFile("secondary", "a/"+snap, "b/"+snap)
+	b, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(bad, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	blocker := filepath.Join(r.dir, "store/secondary/a", snap, "corrupt.json")
+	r.write("store/secondary/a/"+snap+"/corrupt.json/in-the-way", []byte("a directory, not a mark\n"))
+	res := r.must(1, "verify", "a", "--tier", "remote")
+	for _, want := range []string{
+		"; recording corrupt.json failed: ",
+		"  * b/" + snap + " at secondary: references a chunk that failed; marked damaged too\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("verify a with its corrupt.json blocked: no %q in\n%s", want, res)
+		}
+	}
+	if raw, err := os.ReadFile(filepath.Join(r.dir, "store/secondary/b", snap, "corrupt.json")); err != nil || !strings.Contains(string(raw), `"found_by"`) {
+		t.Fatalf("b's copy was not marked: %v %s", err, raw)
+	}
+	if err := os.RemoveAll(blocker); err != nil {
+		t.Fatal(err)
+	}
+
+	res = r.must(1, "verify", "--tier", "remote")
+	for _, app := range []string{"a", "b"} {
+		if want := "* " + app + " 2026-11-21T03:00:00Z at remote/secondary: "; !strings.Contains(res.stdout, want) {
+			t.Errorf("no %q in\n%s", want, res)
+		}
+	}
+	if !strings.Contains(res.stdout, "Verified 2 copies: 0 ok, 2 damaged") || strings.Contains(res.stdout, "marked damaged too") ||
+		strings.Contains(res.stdout, "Marked damaged too") {
+		t.Errorf("verify of both copies reports one as marked by the other:\n%s", res)
+	}
+	for _, app := range []string{"a", "b"} {
+		raw, err := os.ReadFile(filepath.Join(r.dir, "store/secondary", app, snap, "corrupt.json"))
+		if err != nil || strings.Contains(string(raw), "found_by") {
+			t.Errorf("%s's corrupt.json is not its own check's: %v %s", app, err, raw)
+		}
+	}
+
+	js := r.must(1, "verify", "--tier", "remote", "--json")
+	var out struct {
+		Copies []struct {
+			Shared []string `json:"shared"`
+		} `json:"copies"`
+		Summary struct {
+			Damaged, Shared int
+		} `json:"summary"`
+	}
+	if err := json.NewDecoder(strings.NewReader(js.stdout)).Decode(&out); err != nil {
+		t.Fatalf("verify --json: %v\n%s", err, js)
+	}
+	if len(out.Copies) != 2 || out.Summary.Damaged != 2 || out.Summary.Shared != 0 || len(out.Copies[0].Shared)+len(out.Copies[1].Shared) != 0 {
+		t.Errorf("verify --json reports copies marked by another: %s", js.stdout)
+	}
+}
