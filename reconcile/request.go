@@ -213,8 +213,12 @@ type VerifyOutcome struct {
 }
 
 func (v VerifyOutcome) String() string {
-	s := fmt.Sprintf("%d copies checked: %d ok, %d damaged, %d incomplete, %d could not be checked",
-		v.Copies, v.OK, v.Damaged, v.Incomplete, v.Errors)
+	noun := "copies"
+	if v.Copies == 1 {
+		noun = "copy"
+	}
+	s := fmt.Sprintf("%d %s checked: %d ok, %d damaged, %d incomplete, %d could not be checked",
+		v.Copies, noun, v.OK, v.Damaged, v.Incomplete, v.Errors)
 	if len(v.Shared) > 0 {
 		s += "; other copies marked damaged too (they reference a chunk that failed): " + few(v.Shared, 3)
 	}

@@ -257,7 +257,7 @@ func TestRequestVerifyReportsTheCopiesSharingABadChunk(t *testing.T) {
 	l.o.Log = log
 	r := requestVerify(t, l)
 	other, unreadable := "other/"+snap+" at d", "elsewhere/"+snap+"/chunks.txt"
-	if r.State != "done" || !strings.HasPrefix(r.Result, "1 copies checked: 0 ok, 1 damaged") ||
+	if r.State != "done" || !strings.HasPrefix(r.Result, "1 copy checked: 0 ok, 1 damaged") ||
 		!strings.Contains(r.Result, "marked damaged too (they reference a chunk that failed): "+other) {
 		t.Errorf("request = %+v, want one damaged copy and %s marked damaged too", r, other)
 	}

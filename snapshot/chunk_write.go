@@ -26,9 +26,8 @@ type ChunkSink interface {
 // ChunkOptions tune WriteChunks.
 type ChunkOptions struct {
 	// Level is the zstd level of every chunk (1 fastest … 22 smallest); 0
-	// is zstd's default (3). (The fastest level for large files' content
-	// saved about 5% of a first snapshot's CPU at 1.5 GiB, for 2% more
-	// bytes stored after a week of dailies: docs/benchmarks.md.)
+	// is zstd's default (3) for large files' content and smallRegionLevel
+	// for the rest (levels and their costs: docs/benchmarks.md).
 	Level       int
 	Concurrency int // goroutines hashing, compressing and storing; 0 = GOMAXPROCS, at most maxChunkWorkers
 	// Progress, when set, is called with each count of source bytes read
@@ -140,6 +139,7 @@ type chunkPipeline struct {
 	cancel context.CancelCauseFunc
 	store  ChunkSink
 	cache  *FileCache
+	level  int       // ChunkOptions.Level
 	file   *fileRun  // the large file the collector is recording, if any
 	seen   *ChunkSet // chunks of this run looked up (or being stored) already
 	// encoders are shared by the workers, one per core: a worker holds
@@ -164,7 +164,7 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 		n = min(runtime.GOMAXPROCS(0), maxChunkWorkers)
 	}
 	inFlight := 2*n + 2
-	p := &chunkPipeline{ctx: ctx, cancel: cancel, store: store, cache: opts.Cache, seen: NewChunkSet(),
+	p := &chunkPipeline{ctx: ctx, cancel: cancel, store: store, cache: opts.Cache, level: opts.Level, seen: NewChunkSet(),
 		free: make(chan []byte, inFlight), jobs: make(chan *chunkJob, inFlight),
 		order: make(chan *chunkJob, inFlight), done: make(chan struct{}), stream: sha256.New()}
 	for range inFlight {
@@ -173,7 +173,7 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 	cores := min(n, runtime.GOMAXPROCS(0))
 	p.encoders = make(chan frameEncoder, cores)
 	for range cores {
-		enc, err := newFrameEncoder(opts.Level)
+		enc, err := newFrameEncoder()
 		if err != nil {
 			p.closeEncoders()
 			return nil, fmt.Errorf("zstd: %w", err)
@@ -247,7 +247,7 @@ func (p *chunkPipeline) store1(j *chunkJob, frame []byte) ([]byte, int64, error)
 func (p *chunkPipeline) compress(j *chunkJob, frame []byte) ([]byte, error) {
 	enc := <-p.encoders // there are as many as workers compressing at once
 	defer func() { p.encoders <- enc }()
-	return enc.encode(frame, j.data)
+	return enc.encode(frame, j.data, levelFor(p.level, j.meta))
 }
 
 // closeEncoders releases the encoders once no worker runs.

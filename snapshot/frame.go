@@ -16,14 +16,30 @@ import "errors"
 // carry no content checksum of their own: the chunk's name is the SHA-256
 // of its content, checked on every read.
 type frameEncoder interface {
-	// encode appends src's frame to dst[:0] and returns it.
-	encode(dst, src []byte) ([]byte, error)
+	// encode appends src's frame at zstd level (1 fastest … 22 smallest)
+	// to dst[:0] and returns it.
+	encode(dst, src []byte, level int) ([]byte, error)
 	close()
 }
 
-// defaultLevel is the level of ChunkOptions.Level 0: zstd's own default,
-// the level of `zstd -3` that the benchmarks compare with.
-const defaultLevel = 3
+// largeContentLevel is the level of large files' content when
+// ChunkOptions.Level is 0: zstd's own default, the level of `zstd -3` that
+// the benchmarks compare with. The rest of the stream (headers, small
+// files) is at smallRegionLevel, which depends on the encoder.
+const largeContentLevel = 3
+
+// levelFor is the level of a chunk: opts.Level for every chunk if set,
+// else by the chunk's region.
+func levelFor(opts int, m chunkMeta) int {
+	switch {
+	case opts > 0:
+		return opts
+	case m.file != nil:
+		return largeContentLevel
+	default:
+		return smallRegionLevel
+	}
+}
 
 // frameDecoder decompresses one chunk's stored frame, from several
 // goroutines at once. decode returns the content if it is exactly size

@@ -4,6 +4,7 @@ package snapshot
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -11,34 +12,49 @@ import (
 // FrameEncoder names the zstd encoder this build compresses chunks with.
 const FrameEncoder = "pure Go (github.com/klauspost/compress/zstd)"
 
-// goEncoder is the pure-Go encoder of a build without cgo.
-type goEncoder struct{ enc *zstd.Encoder }
+// smallRegionLevel: the pure-Go encoder's nearest lower level
+// (SpeedFastest) compresses small-cut chunks far worse, so the whole stream
+// is at its default level.
+const smallRegionLevel = 3
 
-func newFrameEncoder(level int) (frameEncoder, error) {
-	enc, err := zstd.NewWriter(nil, goEncoderOptions(level)...)
-	if err != nil {
-		return nil, err
-	}
-	return goEncoder{enc}, nil
+// goEncoder is the pure-Go encoder of a build without cgo: one
+// klauspost encoder for each of its levels used, made on first use.
+type goEncoder struct {
+	encs map[zstd.EncoderLevel]*zstd.Encoder
 }
 
-func goEncoderOptions(level int) []zstd.EOption {
-	if level <= 0 {
-		level = defaultLevel
-	}
-	// A chunk is at most the window, so the history never has to slide:
-	// lower memory costs no speed (a window's history, not two). No content
-	// checksum, as libzstd's one-shot API writes none: the SHA-256 of the
-	// content is the chunk's name, and both builds then judge a damaged
-	// frame alike.
-	return []zstd.EOption{zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
-		zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(MaxChunkSize), zstd.WithLowerEncoderMem(true),
-		zstd.WithEncoderCRC(false)}
+func newFrameEncoder() (frameEncoder, error) {
+	return &goEncoder{encs: map[zstd.EncoderLevel]*zstd.Encoder{}}, nil
 }
 
-func (e goEncoder) encode(dst, src []byte) ([]byte, error) { return e.enc.EncodeAll(src, dst[:0]), nil }
+func (e *goEncoder) encode(dst, src []byte, level int) ([]byte, error) {
+	if level < 1 || level > 22 {
+		return nil, fmt.Errorf("zstd level %d: levels are 1 to 22", level)
+	}
+	l := zstd.EncoderLevelFromZstd(level)
+	enc := e.encs[l]
+	if enc == nil {
+		var err error
+		// A chunk is at most the window, so the history never has to
+		// slide: lower memory costs no speed (a window's history, not
+		// two). No content checksum, as libzstd's one-shot API writes
+		// none: the SHA-256 of the content is the chunk's name, and both
+		// builds then judge a damaged frame alike.
+		enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(l), zstd.WithEncoderConcurrency(1),
+			zstd.WithWindowSize(MaxChunkSize), zstd.WithLowerEncoderMem(true), zstd.WithEncoderCRC(false))
+		if err != nil {
+			return nil, err
+		}
+		e.encs[l] = enc
+	}
+	return enc.EncodeAll(src, dst[:0]), nil
+}
 
-func (e goEncoder) close() { e.enc.Close() }
+func (e *goEncoder) close() {
+	for _, enc := range e.encs {
+		enc.Close()
+	}
+}
 
 // goDecoder is the pure-Go decoder of a build without cgo, bounded to a
 // chunk's memory.

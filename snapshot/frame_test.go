@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -30,7 +31,7 @@ func frameSamples() map[string][]byte {
 // stand for) both read back; what the pure-Go encoder wrote, this build's
 // decoder reads too, so stores written by either build stay readable.
 func TestFrameRoundTrip(t *testing.T) {
-	enc, err := newFrameEncoder(0)
+	enc, err := newFrameEncoder()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,20 +46,23 @@ func TestFrameRoundTrip(t *testing.T) {
 	goDec, _ := zstd.NewReader(nil)
 	defer goDec.Close()
 	var frame []byte
-	for name, want := range frameSamples() {
-		frame, err = enc.encode(frame, want)
-		if err != nil {
-			t.Fatalf("%s: encode: %v", name, err)
-		}
-		if got, err := dec.decode(frame, int64(len(want))); err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: this build's frame, this build's decoder: equal %v, %v", name, bytes.Equal(got, want), err)
-		}
-		if got, err := goDec.DecodeAll(frame, nil); err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: this build's frame, pure-Go decoder: equal %v, %v", name, bytes.Equal(got, want), err)
-		}
-		other := goEnc.EncodeAll(want, nil)
-		if got, err := dec.decode(other, int64(len(want))); err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: pure-Go frame, this build's decoder: equal %v, %v", name, bytes.Equal(got, want), err)
+	for _, level := range []int{largeContentLevel, smallRegionLevel} {
+		for sample, want := range frameSamples() {
+			name := fmt.Sprintf("%s at level %d", sample, level)
+			frame, err = enc.encode(frame, want, level)
+			if err != nil {
+				t.Fatalf("%s: encode: %v", name, err)
+			}
+			if got, err := dec.decode(frame, int64(len(want))); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: this build's frame, this build's decoder: equal %v, %v", name, bytes.Equal(got, want), err)
+			}
+			if got, err := goDec.DecodeAll(frame, nil); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: this build's frame, pure-Go decoder: equal %v, %v", name, bytes.Equal(got, want), err)
+			}
+			other := goEnc.EncodeAll(want, nil)
+			if got, err := dec.decode(other, int64(len(want))); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: pure-Go frame, this build's decoder: equal %v, %v", name, bytes.Equal(got, want), err)
+			}
 		}
 	}
 }
@@ -71,11 +75,11 @@ func TestFrameDecodeRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dec.close()
-	enc, _ := newFrameEncoder(0)
+	enc, _ := newFrameEncoder()
 	defer enc.close()
 	content := bytes.Repeat([]byte("0123456789"), 1000)
-	frame, _ := enc.encode(nil, content)
-	bomb, _ := enc.encode(nil, make([]byte, MaxChunkSize)) // 4 MiB of zeros in a few hundred bytes
+	frame, _ := enc.encode(nil, content, largeContentLevel)
+	bomb, _ := enc.encode(nil, make([]byte, MaxChunkSize), smallRegionLevel) // 4 MiB of zeros in a few hundred bytes
 	n := int64(len(content))
 	cases := map[string]struct {
 		frame []byte
@@ -104,10 +108,10 @@ func TestFrameDecodeRefuses(t *testing.T) {
 func TestDecodeChunkSaysWhy(t *testing.T) {
 	dec, _ := newFrameDecoder(1)
 	defer dec.close()
-	enc, _ := newFrameEncoder(0)
+	enc, _ := newFrameEncoder()
 	defer enc.close()
 	content := []byte("a chunk of a snapshot")
-	frame, _ := enc.encode(nil, content)
+	frame, _ := enc.encode(nil, content, largeContentLevel)
 	ref := ChunkRef{ID: ChunkID(sha256.Sum256(content)), Size: int64(len(content)) - 1}
 	_, err := decodeChunk(dec, ref, frame)
 	var de *DigestError
@@ -128,5 +132,27 @@ func TestFrameEncoderIsTheBuilds(t *testing.T) {
 	if got := strings.HasPrefix(FrameEncoder, "libzstd"); got != want && os.Getenv("CI") == "true" {
 		t.Fatalf("encoder %q with CGO_ENABLED=%q: is a C compiler (gcc) installed? scripts/install-test-deps.sh installs one",
 			FrameEncoder, os.Getenv("CGO_ENABLED"))
+	}
+}
+
+// TestFrameLevels: each region gets its level unless one is set for all,
+// and a level zstd does not have is an error, not a frame.
+func TestFrameLevels(t *testing.T) {
+	large := chunkMeta{file: &fileRun{}}
+	if got := levelFor(0, large); got != largeContentLevel {
+		t.Errorf("large content at %d, want %d", got, largeContentLevel)
+	}
+	if got := levelFor(0, chunkMeta{}); got != smallRegionLevel {
+		t.Errorf("small region at %d, want %d", got, smallRegionLevel)
+	}
+	if levelFor(9, large) != 9 || levelFor(9, chunkMeta{}) != 9 {
+		t.Error("a level set for all chunks is not used for all")
+	}
+	enc, _ := newFrameEncoder()
+	defer enc.close()
+	for _, level := range []int{0, 23} {
+		if _, err := enc.encode(nil, []byte("x"), level); err == nil {
+			t.Errorf("level %d: no error", level)
+		}
 	}
 }
