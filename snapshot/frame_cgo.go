@@ -5,7 +5,7 @@ package snapshot
 import (
 	"errors"
 	"fmt"
-	"sync"
+	"runtime"
 
 	"github.com/DataDog/zstd"
 )
@@ -35,13 +35,21 @@ func (e *cEncoder) encode(dst, src []byte, level int) ([]byte, error) {
 // close leaves the context to its finalizer: DataDog/zstd frees it there.
 func (e *cEncoder) close() {}
 
-// cDecoders are libzstd decompression contexts, one per goroutine that
-// decodes at a time. libzstd decodes a whole frame straight into the
-// chunk-sized buffer, so a frame cannot make it take more.
-type cDecoders struct{ ctxs sync.Pool }
+// cDecoders are libzstd decompression contexts, one per core: a goroutine
+// holds one only while it decodes. More would not decode faster, and C
+// code the Go scheduler cannot preempt would then crowd out the goroutines
+// that consume the chunks (a restore's tar reader). libzstd decodes a whole
+// frame straight into the chunk-sized buffer, so a frame cannot make it
+// take more.
+type cDecoders struct{ ctxs chan zstd.Ctx }
 
 func newFrameDecoder(int) (frameDecoder, error) {
-	return &cDecoders{ctxs: sync.Pool{New: func() any { return zstd.NewCtx() }}}, nil
+	n := runtime.GOMAXPROCS(0)
+	d := &cDecoders{ctxs: make(chan zstd.Ctx, n)}
+	for range n {
+		d.ctxs <- zstd.NewCtx()
+	}
+	return d, nil
 }
 
 func (d *cDecoders) decode(frame []byte, size int64) ([]byte, error) {
@@ -51,8 +59,8 @@ func (d *cDecoders) decode(frame []byte, size int64) ([]byte, error) {
 	if size <= 0 || size > MaxChunkSize {
 		return nil, fmt.Errorf("chunk size %d out of range", size)
 	}
-	ctx := d.ctxs.Get().(zstd.Ctx)
-	defer d.ctxs.Put(ctx)
+	ctx := <-d.ctxs
+	defer func() { d.ctxs <- ctx }()
 	data := make([]byte, size)
 	n, err := ctx.DecompressInto(data, frame)
 	if zstd.IsDstSizeTooSmallError(err) {
