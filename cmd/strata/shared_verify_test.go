@@ -75,20 +75,19 @@ func (r *rig) sharedChunkFile(dest, dirA, dirB string) string {
 	return ""
 }
 
-// TestVerifyOneAppMarksTheOtherAppSharingABadChunk: `strata verify a` finds
-// a chunk it shares with application b damaged; b's copy, which nobody
-// verified, is marked damaged too and listed; the plan repairs both (b's
-// reason says another copy's verification found it); one apply heals both
-// and everything verifies.
-func TestVerifyOneAppMarksTheOtherAppSharingABadChunk(t *testing.T) {
-	r := newRig(t, sharedVerifyHCL, 1)
+// damageSharedChunk backs up applications a and b, which share a large
+// file, on day 1, then flips a byte of a chunk file at secondary that both
+// snapshots reference. It returns the snapshots' directory below each
+// application and the damaged file.
+func (r *rig) damageSharedChunk(t *testing.T) (snap, bad string) {
+	t.Helper()
 	for _, app := range []string{"a", "b"} {
 		r.write("data-"+app+"/big.bin", pseudoRandom(2<<20))
 		r.write("data-"+app+"/own.txt", []byte("only in "+app+"\n"))
 	}
 	r.must(0, "apply", "--auto-approve", "--now", day(1), "--parallelism", "1")
-	snap := "2026/11/21/030000Z"
-	bad := r.sharedChunkFile("secondary", "a/"+snap, "b/"+snap)
+	snap = "2026/11/21/030000Z"
+	bad = r.sharedChunkFile("secondary", "a/"+snap, "b/"+snap)
 	b, err := os.ReadFile(bad)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +96,17 @@ func TestVerifyOneAppMarksTheOtherAppSharingABadChunk(t *testing.T) {
 	if err := os.WriteFile(bad, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return snap, bad
+}
+
+// TestVerifyOneAppMarksTheOtherAppSharingABadChunk: `strata verify a` finds
+// a chunk it shares with application b damaged; b's copy, which nobody
+// verified, is marked damaged too and listed; the plan repairs both (b's
+// reason says another copy's verification found it); one apply heals both
+// and everything verifies.
+func TestVerifyOneAppMarksTheOtherAppSharingABadChunk(t *testing.T) {
+	r := newRig(t, sharedVerifyHCL, 1)
+	snap, bad := r.damageSharedChunk(t)
 
 	res := r.must(1, "verify", "a", "--tier", "remote")
 	for _, want := range []string{
@@ -156,21 +166,7 @@ func TestVerifyOneAppMarksTheOtherAppSharingABadChunk(t *testing.T) {
 // reported as marked damaged by the other, in the text and in --json.
 func TestVerifyOfCopiesSharingABadChunkReportsEachOnce(t *testing.T) {
 	r := newRig(t, sharedVerifyHCL, 1)
-	for _, app := range []string{"a", "b"} {
-		r.write("data-"+app+"/big.bin", pseudoRandom(2<<20))
-		r.write("data-"+app+"/own.txt", []byte("only in "+app+"\n"))
-	}
-	r.must(0, "apply", "--auto-approve", "--now", day(1), "--parallelism", "1")
-	snap := "2026/11/21/030000Z"
-	bad := r.sharedChunkFile("secondary", "a/"+snap, "b/"+snap)
-	b, err := os.ReadFile(bad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 0xff
-	if err := os.WriteFile(bad, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	snap, _ := r.damageSharedChunk(t)
 
 	blocker := filepath.Join(r.dir, "store/secondary/a", snap, "corrupt.json")
 	r.write("store/secondary/a/"+snap+"/corrupt.json/in-the-way", []byte("a directory, not a mark\n"))

@@ -3,6 +3,7 @@ package testservers
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -14,6 +15,14 @@ func RunWithTempCache(m *testing.M) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	// The go command's build cache lives under XDG_CACHE_HOME too: keep it
+	// where it was, or each binary a test builds (with cgo, libzstd's C
+	// code too) is compiled from nothing, for tens of seconds.
+	if os.Getenv("GOCACHE") == "" {
+		if user, err := os.UserCacheDir(); err == nil {
+			os.Setenv("GOCACHE", filepath.Join(user, "go-build"))
+		}
 	}
 	os.Setenv("XDG_CACHE_HOME", dir)
 	code := m.Run()
