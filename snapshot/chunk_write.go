@@ -26,8 +26,8 @@ type ChunkSink interface {
 // ChunkOptions tune WriteChunks.
 type ChunkOptions struct {
 	// Level is the zstd level of every chunk (1 fastest … 22 smallest); 0
-	// is zstd's default (3) for large files' content and smallRegionLevel
-	// for the rest (levels and their costs: docs/benchmarks.md).
+	// is the build's default: 2 with libzstd, 3 with the pure-Go encoder
+	// (levels and their costs: docs/benchmarks.md).
 	Level       int
 	Concurrency int // goroutines hashing, compressing and storing; 0 = GOMAXPROCS, at most maxChunkWorkers
 	// Progress, when set, is called with each count of source bytes read
@@ -247,7 +247,7 @@ func (p *chunkPipeline) store1(j *chunkJob, frame []byte) ([]byte, int64, error)
 func (p *chunkPipeline) compress(j *chunkJob, frame []byte) ([]byte, error) {
 	enc := <-p.encoders // there are as many as workers compressing at once
 	defer func() { p.encoders <- enc }()
-	return enc.encode(frame, j.data, levelFor(p.level, j.meta))
+	return enc.encode(frame, j.data, levelFor(p.level))
 }
 
 // closeEncoders releases the encoders once no worker runs.

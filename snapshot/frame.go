@@ -22,23 +22,13 @@ type frameEncoder interface {
 	close()
 }
 
-// largeContentLevel is the level of large files' content when
-// ChunkOptions.Level is 0: zstd's own default, the level of `zstd -3` that
-// the benchmarks compare with. The rest of the stream (headers, small
-// files) is at smallRegionLevel, which depends on the encoder.
-const largeContentLevel = 3
-
-// levelFor is the level of a chunk: opts.Level for every chunk if set,
-// else by the chunk's region.
-func levelFor(opts int, m chunkMeta) int {
-	switch {
-	case opts > 0:
+// levelFor is the zstd level of every chunk: opts if set (ChunkOptions.Level),
+// else the build's defaultLevel.
+func levelFor(opts int) int {
+	if opts > 0 {
 		return opts
-	case m.file != nil:
-		return largeContentLevel
-	default:
-		return smallRegionLevel
 	}
+	return defaultLevel
 }
 
 // frameDecoder decompresses one chunk's stored frame, from several

@@ -13,10 +13,11 @@ import (
 // FrameEncoder names the zstd encoder this build compresses chunks with.
 const FrameEncoder = "libzstd (cgo, github.com/DataDog/zstd)"
 
-// smallRegionLevel: on the small-cut chunks between large files' content
-// (8–128 KiB of tar headers and small files), libzstd's level 2 compresses
-// about 1.4× as fast as level 3 for 0.3% more bytes (docs/benchmarks.md).
-const smallRegionLevel = 2
+// defaultLevel: libzstd's level 2 compresses this kind of data about 1.15×
+// as fast as its level 3, for 0.2% more bytes in all (1.2% on text, 0.3% on
+// headers and small files, nothing on incompressible content), which keeps
+// the first snapshot's CPU at or under tar|zstd -3's (docs/benchmarks.md).
+const defaultLevel = 2
 
 // cEncoder is the reference libzstd, one compression context. libzstd
 // sizes the context's window to the chunk, so its memory follows the

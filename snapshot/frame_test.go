@@ -46,7 +46,7 @@ func TestFrameRoundTrip(t *testing.T) {
 	goDec, _ := zstd.NewReader(nil)
 	defer goDec.Close()
 	var frame []byte
-	for _, level := range []int{largeContentLevel, smallRegionLevel} {
+	for _, level := range []int{2, 3} { // the two builds' default levels
 		for sample, want := range frameSamples() {
 			name := fmt.Sprintf("%s at level %d", sample, level)
 			frame, err = enc.encode(frame, want, level)
@@ -78,8 +78,8 @@ func TestFrameDecodeRefuses(t *testing.T) {
 	enc, _ := newFrameEncoder()
 	defer enc.close()
 	content := bytes.Repeat([]byte("0123456789"), 1000)
-	frame, _ := enc.encode(nil, content, largeContentLevel)
-	bomb, _ := enc.encode(nil, make([]byte, MaxChunkSize), smallRegionLevel) // 4 MiB of zeros in a few hundred bytes
+	frame, _ := enc.encode(nil, content, defaultLevel)
+	bomb, _ := enc.encode(nil, make([]byte, MaxChunkSize), defaultLevel) // 4 MiB of zeros in a few hundred bytes
 	n := int64(len(content))
 	cases := map[string]struct {
 		frame []byte
@@ -111,7 +111,7 @@ func TestDecodeChunkSaysWhy(t *testing.T) {
 	enc, _ := newFrameEncoder()
 	defer enc.close()
 	content := []byte("a chunk of a snapshot")
-	frame, _ := enc.encode(nil, content, largeContentLevel)
+	frame, _ := enc.encode(nil, content, defaultLevel)
 	ref := ChunkRef{ID: ChunkID(sha256.Sum256(content)), Size: int64(len(content)) - 1}
 	_, err := decodeChunk(dec, ref, frame)
 	var de *DigestError
@@ -135,18 +135,14 @@ func TestFrameEncoderIsTheBuilds(t *testing.T) {
 	}
 }
 
-// TestFrameLevels: each region gets its level unless one is set for all,
-// and a level zstd does not have is an error, not a frame.
+// TestFrameLevels: every chunk gets the build's default level unless one is
+// set, and a level zstd does not have is an error, not a frame.
 func TestFrameLevels(t *testing.T) {
-	large := chunkMeta{file: &fileRun{}}
-	if got := levelFor(0, large); got != largeContentLevel {
-		t.Errorf("large content at %d, want %d", got, largeContentLevel)
+	if got := levelFor(0); got != defaultLevel {
+		t.Errorf("default level %d, want %d", got, defaultLevel)
 	}
-	if got := levelFor(0, chunkMeta{}); got != smallRegionLevel {
-		t.Errorf("small region at %d, want %d", got, smallRegionLevel)
-	}
-	if levelFor(9, large) != 9 || levelFor(9, chunkMeta{}) != 9 {
-		t.Error("a level set for all chunks is not used for all")
+	if levelFor(9) != 9 {
+		t.Error("a level set for all chunks is not used")
 	}
 	enc, _ := newFrameEncoder()
 	defer enc.close()
