@@ -126,7 +126,9 @@ func (r *chunkReader) fetchChunk(ref ChunkRef) ([]byte, error) {
 	for i, fetch := range r.fetches {
 		var frame, data []byte
 		if frame, err = fetchFrame(r.ctx, ref, fetch); err == nil {
-			if data, err = decodeChunk(r.dec, ref, frame); err == nil {
+			data, err = decodeChunk(r.dec, ref, frame)
+			putBuf(frame)
+			if err == nil {
 				return data, nil
 			}
 		}
@@ -140,7 +142,8 @@ func (r *chunkReader) fetchChunk(ref ChunkRef) ([]byte, error) {
 	return nil, err
 }
 
-// fetchFrame reads the stored frame of chunk ref, bounded in size.
+// fetchFrame reads the stored frame of chunk ref, bounded in size, into a
+// buffer of getBuf's that the caller may give back with putBuf.
 func fetchFrame(ctx context.Context, ref ChunkRef, fetch ChunkFetch) ([]byte, error) {
 	name := ChunkPath(ref.ID)
 	rc, err := fetch(ctx, ref.ID)
@@ -150,21 +153,26 @@ func fetchFrame(ctx context.Context, ref ChunkRef, fetch ChunkFetch) ([]byte, er
 	case err != nil:
 		return nil, fmt.Errorf("open chunk %s: %w", name, err)
 	}
-	frame, err := io.ReadAll(io.LimitReader(rc, maxFrameSize+1))
+	// A frame of ours is at most frameBufSize: the buffer grows only for
+	// one that is not (up to the limit, then refused).
+	frame, err := readAllInto(getBuf(frameBufSize(ref.Size)), io.LimitReader(rc, maxFrameSize+1))
 	rc.Close()
 	if err != nil {
+		putBuf(frame)
 		return nil, fmt.Errorf("read chunk %s: %w", name, err)
 	}
 	if len(frame) > maxFrameSize {
+		putBuf(frame)
 		return nil, &DigestError{Piece: name, Reason: ReasonSize, Want: "a frame of at most " + strconv.Itoa(maxFrameSize), Got: "more"}
 	}
 	return frame, nil
 }
 
-// decodeChunk decompresses a chunk's frame and checks its size and digest.
+// decodeChunk decompresses a chunk's frame into a buffer of getBuf's (the
+// caller may give it back with putBuf) and checks its size and digest.
 func decodeChunk(dec frameDecoder, ref ChunkRef, frame []byte) ([]byte, error) {
 	name := ChunkPath(ref.ID)
-	data, err := dec.decode(frame, ref.Size)
+	data, err := dec.decode(getBuf(int(min(ref.Size, MaxChunkSize))), frame, ref.Size)
 	if errors.Is(err, errFrameTooLong) {
 		return nil, &DigestError{Piece: name, Reason: ReasonSize, Want: strconv.FormatInt(ref.Size, 10), Got: "more"}
 	}
@@ -173,10 +181,12 @@ func decodeChunk(dec frameDecoder, ref ChunkRef, frame []byte) ([]byte, error) {
 			Got: fmt.Sprintf("unknown (not a valid zstd frame: %v)", err)}
 	}
 	if int64(len(data)) != ref.Size {
+		putBuf(data)
 		return nil, &DigestError{Piece: name, Reason: ReasonSize,
 			Want: strconv.FormatInt(ref.Size, 10), Got: strconv.Itoa(len(data))}
 	}
 	if got := ChunkID(sha256.Sum256(data)); got != ref.ID {
+		putBuf(data)
 		return nil, &DigestError{Piece: name, Reason: ReasonDigest, Want: ref.ID.String(), Got: got.String()}
 	}
 	return data, nil
@@ -196,6 +206,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 		r.off += n
 		r.hash.Write(p[:n])
 		if r.off == len(r.cur.data) {
+			putBuf(r.cur.data) // copied out, and hashed
 			r.cur = nil
 			<-r.slots
 		}

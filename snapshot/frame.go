@@ -35,9 +35,10 @@ func levelFor(opts int) int {
 // goroutines at once. decode returns the content if it is exactly size
 // bytes (size > 0, at most MaxChunkSize: the chunk list's word), and an
 // error saying what it found otherwise; it never takes more memory than a
-// chunk of size bytes, whatever the frame claims.
+// chunk of size bytes, whatever the frame claims. The content is in dst's
+// memory when its capacity is at least size.
 type frameDecoder interface {
-	decode(frame []byte, size int64) ([]byte, error)
+	decode(dst, frame []byte, size int64) ([]byte, error)
 	close()
 }
 

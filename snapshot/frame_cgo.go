@@ -53,7 +53,7 @@ func newFrameDecoder(int) (frameDecoder, error) {
 	return d, nil
 }
 
-func (d *cDecoders) decode(frame []byte, size int64) ([]byte, error) {
+func (d *cDecoders) decode(dst, frame []byte, size int64) ([]byte, error) {
 	if len(frame) == 0 {
 		return nil, errors.New("empty file")
 	}
@@ -62,7 +62,11 @@ func (d *cDecoders) decode(frame []byte, size int64) ([]byte, error) {
 	}
 	ctx := <-d.ctxs
 	defer func() { d.ctxs <- ctx }()
-	data := make([]byte, size)
+	data := dst[:0]
+	if int64(cap(data)) < size {
+		data = make([]byte, size)
+	}
+	data = data[:size]
 	n, err := ctx.DecompressInto(data, frame)
 	if zstd.IsDstSizeTooSmallError(err) {
 		return nil, errFrameTooLong

@@ -69,8 +69,11 @@ func newFrameDecoder(parallel int) (frameDecoder, error) {
 	return goDecoder{dec}, nil
 }
 
-func (d goDecoder) decode(frame []byte, size int64) ([]byte, error) {
-	data, err := d.dec.DecodeAll(frame, make([]byte, 0, size))
+func (d goDecoder) decode(dst, frame []byte, size int64) ([]byte, error) {
+	if int64(cap(dst)) < size {
+		dst = make([]byte, 0, size)
+	}
+	data, err := d.dec.DecodeAll(frame, dst[:0])
 	if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
 		return nil, errFrameTooLong
 	}

@@ -53,14 +53,14 @@ func TestFrameRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: encode: %v", name, err)
 			}
-			if got, err := dec.decode(frame, int64(len(want))); err != nil || !bytes.Equal(got, want) {
+			if got, err := dec.decode(nil, frame, int64(len(want))); err != nil || !bytes.Equal(got, want) {
 				t.Errorf("%s: this build's frame, this build's decoder: equal %v, %v", name, bytes.Equal(got, want), err)
 			}
 			if got, err := goDec.DecodeAll(frame, nil); err != nil || !bytes.Equal(got, want) {
 				t.Errorf("%s: this build's frame, pure-Go decoder: equal %v, %v", name, bytes.Equal(got, want), err)
 			}
 			other := goEnc.EncodeAll(want, nil)
-			if got, err := dec.decode(other, int64(len(want))); err != nil || !bytes.Equal(got, want) {
+			if got, err := dec.decode(nil, other, int64(len(want))); err != nil || !bytes.Equal(got, want) {
 				t.Errorf("%s: pure-Go frame, this build's decoder: equal %v, %v", name, bytes.Equal(got, want), err)
 			}
 		}

@@ -81,9 +81,11 @@ func (c *ChunkChecker) Fetch(ctx context.Context, ref ChunkRef, fetch ChunkFetch
 	if err != nil {
 		return nil, err
 	}
-	if _, err := decodeChunk(c.dec, ref, frame); err != nil {
+	data, err := decodeChunk(c.dec, ref, frame)
+	if err != nil {
 		return nil, err
 	}
+	putBuf(data)
 	return frame, nil
 }
 
