@@ -200,10 +200,11 @@ func (cj *copyJob) one(ctx context.Context, checker *snapshot.ChunkChecker, ref 
 		return fmt.Errorf("reading %s at %s: %w", snapshot.ChunkPath(ref.ID), cj.src.Name(), err)
 	}
 	if err := cj.chunks.Put(ctx, ref.ID, frame); err != nil {
-		return err
+		return err // frame is left to the collector: an aborted upload may still hold it
 	}
 	cj.copied.Add(1)
 	cj.bytes.Add(int64(len(frame)))
+	checker.Release(frame)
 	return nil
 }
 

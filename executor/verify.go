@@ -208,8 +208,9 @@ func (e *Executor) checkEach(ctx context.Context, cs *chunkStore, refs []snapsho
 		go func() {
 			defer wg.Done()
 			for ref := range work {
-				_, err := checker.Fetch(ctx, ref, cs.fetch)
+				frame, err := checker.Fetch(ctx, ref, cs.fetch)
 				if err == nil {
+					checker.Release(frame)
 					good.Add(ref.ID)
 					continue
 				}

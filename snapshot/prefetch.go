@@ -103,7 +103,7 @@ func (p *prefetcher) worker() {
 
 // open opens the item's file; a small one is read whole and closed.
 func (it *item) open() {
-	f, err := os.Open(it.path)
+	f, err := openSource(it.path)
 	if err != nil {
 		it.err = err
 		return

@@ -25,3 +25,6 @@ func pathXattrs(string) (map[string]string, error)              { return nil, ni
 func setFileXattrs(*os.File, map[string]string) error           { return errNotHere }
 func mknodAt(*os.File, string, fs.FileMode, int64, int64) error { return errNotHere }
 func lutimesAt(*os.File, string, time.Time) error               { return errNotHere }
+
+// openSource opens a source file for reading.
+func openSource(path string) (*os.File, error) { return os.Open(path) }

@@ -89,5 +89,9 @@ func (c *ChunkChecker) Fetch(ctx context.Context, ref ChunkRef, fetch ChunkFetch
 	return frame, nil
 }
 
+// Release gives back the memory of a frame Fetch returned, for the next
+// Fetch to reuse; frame must not be used after.
+func (c *ChunkChecker) Release(frame []byte) { putBuf(frame) }
+
 // Close releases the checker's decoder.
 func (c *ChunkChecker) Close() { c.dec.close() }
