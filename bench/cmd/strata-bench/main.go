@@ -70,6 +70,21 @@ func run1(o options) error {
 		return err
 	}
 	rep.Corpus = big
+	if err := b.runAll(rep, o, big, sizes[1], want); err != nil {
+		// What ran is kept: a failure in the last scenario must not cost
+		// the hour before it.
+		rep.Stopped = err.Error()
+		if werr := rep.write(o.out); werr != nil {
+			return errors.Join(err, werr)
+		}
+		return fmt.Errorf("%w (the results so far are in %s)", err, o.out)
+	}
+	return rep.write(o.out)
+}
+
+// runAll runs the scenarios o asks for, on the big corpus and then, for
+// peak memory, on one of smallSize.
+func (b *bench) runAll(rep *report, o options, big *corpus, smallSize int64, want func(string) bool) error {
 	data := []struct {
 		id string
 		fn func(*corpus, bool) (*result, error)
@@ -94,10 +109,7 @@ func run1(o options) error {
 	if err := b.planScenarios(rep, o, want); err != nil {
 		return err
 	}
-	if err := b.memoryAtSecondSize(rep, sizes[1], data, want); err != nil {
-		return err
-	}
-	return rep.write(o.out)
+	return b.memoryAtSecondSize(rep, smallSize, data, want)
 }
 
 // planScenarios runs P5–P8.

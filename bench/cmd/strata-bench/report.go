@@ -23,6 +23,8 @@ type report struct {
 	SmallCorpus *corpus           `json:"small_corpus"`
 	Results     []*result         `json:"results"`
 	Memory      []memoryRow       `json:"memory"`
+	// Stopped is the error that ended the run before every scenario ran.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // memoryRow is strata's peak RSS in one scenario at both corpus sizes.
@@ -132,6 +134,9 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "# strata benchmarks — %s\n\n", r.Started.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Reproduce: `%s` (each contender: 1 warm-up run, then %d timed runs, alternating; times in seconds).\n\n", r.Command, r.Runs)
 	r.machineSection(&b)
+	if r.Stopped != "" {
+		fmt.Fprintf(&b, "\n**Stopped early**, the scenarios after this error not run: %s\n", strings.ReplaceAll(strings.TrimSpace(r.Stopped), "\n", " / "))
+	}
 	b.WriteString("\n## Targets\n\n| # | scenario | target | strata / peer (median) | met |\n|---|---|---|---|---|\n")
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", res.ID, res.Title, res.Target, ratioCell(res), metCell(res))
