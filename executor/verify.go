@@ -75,13 +75,13 @@ func (e *DamagedError) Error() string {
 		s += "the next plan repairs it from a healthy copy"
 	}
 	if len(e.Shared) > 0 {
-		s += "; other copies at the destination reference the bad chunks and were marked damaged too: " + few(e.Shared, 3)
+		s += "; other copies at the destination reference the bad chunks and were marked damaged too: " + Few(e.Shared, 3)
 	}
 	return s
 }
 
-// few joins the first n of items with ", ", and says how many more there are.
-func few(items []string, n int) string {
+// Few joins the first n of items with ", ", and says how many more there are.
+func Few(items []string, n int) string {
 	if len(items) <= n {
 		return strings.Join(items, ", ")
 	}

@@ -220,23 +220,15 @@ func (v VerifyOutcome) String() string {
 	s := fmt.Sprintf("%d %s checked: %d ok, %d damaged, %d incomplete, %d could not be checked",
 		v.Copies, noun, v.OK, v.Damaged, v.Incomplete, v.Errors)
 	if len(v.Shared) > 0 {
-		s += "; other copies marked damaged too (they reference a chunk that failed): " + few(v.Shared, 3)
+		s += "; other copies marked damaged too (they reference a chunk that failed): " + executor.Few(v.Shared, 3)
 	}
 	if len(v.Problems) > 0 {
 		s += "; " + v.Problems[0]
 	}
 	if len(v.Warnings) > 0 {
-		s += fmt.Sprintf("; warnings (%d): %s", len(v.Warnings), few(v.Warnings, 1))
+		s += fmt.Sprintf("; warnings (%d): %s", len(v.Warnings), executor.Few(v.Warnings, 1))
 	}
 	return s
-}
-
-// few joins the first n of items with ", ", and says how many more there are.
-func few(items []string, n int) string {
-	if len(items) <= n {
-		return strings.Join(items, ", ")
-	}
-	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }
 
 // Verify re-reads every copy of app (at destinations whose listing did not

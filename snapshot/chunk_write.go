@@ -25,10 +25,6 @@ type ChunkSink interface {
 
 // ChunkOptions tune WriteChunks.
 type ChunkOptions struct {
-	// Level is the zstd level of every chunk (1 fastest … 22 smallest); 0
-	// is the build's default: 2 with libzstd, 3 with the pure-Go encoder
-	// (levels and their costs: docs/benchmarks.md).
-	Level       int
 	Concurrency int // goroutines hashing, compressing and storing; 0 = GOMAXPROCS, at most maxChunkWorkers
 	// Progress, when set, is called with each count of source bytes read
 	// (file contents, before compression), from the goroutine that reads
@@ -139,7 +135,6 @@ type chunkPipeline struct {
 	cancel context.CancelCauseFunc
 	store  ChunkSink
 	cache  *FileCache
-	level  int       // ChunkOptions.Level
 	file   *fileRun  // the large file the collector is recording, if any
 	seen   *ChunkSet // chunks of this run looked up (or being stored) already
 	// encoders are shared by the workers, one per core: a worker holds
@@ -164,7 +159,7 @@ func newChunkPipeline(ctx context.Context, cancel context.CancelCauseFunc, opts 
 		n = min(runtime.GOMAXPROCS(0), maxChunkWorkers)
 	}
 	inFlight := 2*n + 2
-	p := &chunkPipeline{ctx: ctx, cancel: cancel, store: store, cache: opts.Cache, level: opts.Level, seen: NewChunkSet(),
+	p := &chunkPipeline{ctx: ctx, cancel: cancel, store: store, cache: opts.Cache, seen: NewChunkSet(),
 		free: make(chan []byte, inFlight), jobs: make(chan *chunkJob, inFlight),
 		order: make(chan *chunkJob, inFlight), done: make(chan struct{}), stream: sha256.New()}
 	for range inFlight {
@@ -247,7 +242,7 @@ func (p *chunkPipeline) store1(j *chunkJob, frame []byte) ([]byte, int64, error)
 func (p *chunkPipeline) compress(j *chunkJob, frame []byte) ([]byte, error) {
 	enc := <-p.encoders // there are as many as workers compressing at once
 	defer func() { p.encoders <- enc }()
-	return enc.encode(frame, j.data, levelFor(p.level))
+	return enc.encode(frame, j.data, defaultLevel)
 }
 
 // closeEncoders releases the encoders once no worker runs.

@@ -22,15 +22,6 @@ type frameEncoder interface {
 	close()
 }
 
-// levelFor is the zstd level of every chunk: opts if set (ChunkOptions.Level),
-// else the build's defaultLevel.
-func levelFor(opts int) int {
-	if opts > 0 {
-		return opts
-	}
-	return defaultLevel
-}
-
 // frameDecoder decompresses one chunk's stored frame, from several
 // goroutines at once. decode returns the content if it is exactly size
 // bytes (size > 0, at most MaxChunkSize: the chunk list's word), and an

@@ -135,15 +135,8 @@ func TestFrameEncoderIsTheBuilds(t *testing.T) {
 	}
 }
 
-// TestFrameLevels: every chunk gets the build's default level unless one is
-// set, and a level zstd does not have is an error, not a frame.
+// TestFrameLevels: a level zstd does not have is an error, not a frame.
 func TestFrameLevels(t *testing.T) {
-	if got := levelFor(0); got != defaultLevel {
-		t.Errorf("default level %d, want %d", got, defaultLevel)
-	}
-	if levelFor(9) != 9 {
-		t.Error("a level set for all chunks is not used")
-	}
 	enc, _ := newFrameEncoder()
 	defer enc.close()
 	for _, level := range []int{0, 23} {
