@@ -51,7 +51,10 @@ func Open(ctx context.Context, c Config) (Store, error) {
 	}
 	s := newStore(c.Name, f, red, c.CryptPassword != "")
 	s.cfg = ctx
-	if isSFTP(f) {
+	if b := sftpBase(f); b != nil {
+		if !quickDials(ctx, b) {
+			fs.Debugf(f, "rclone's SFTP backend has no pacer where strata looks: SSH connections are dialled at rclone's pace")
+		}
 		s.cfg = withSFTPListers(ctx)
 	}
 	if s.perm, err = newPerms(f, c); err != nil {

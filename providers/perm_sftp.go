@@ -80,6 +80,17 @@ func unexportedField[T any](v reflect.Value, name string) (T, bool) {
 	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(T), true
 }
 
+// setUnexportedField sets the field name of the struct v to x when it is
+// of x's type, and reports whether it did.
+func setUnexportedField[T any](v reflect.Value, name string, x T) bool {
+	f := v.FieldByName(name)
+	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() || !f.CanAddr() {
+		return false
+	}
+	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(x))
+	return true
+}
+
 func (s *sftpPerm) isDir(ctx context.Context, p string) (bool, error) {
 	var dir bool
 	err := s.do(ctx, func(c *sftp.Client) error {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	rsftp "github.com/rclone/rclone/backend/sftp"
 	"github.com/rclone/rclone/fs"
 	"github.com/rclone/rclone/fs/fspath"
 	"github.com/rclone/rclone/fs/hash"
@@ -194,5 +196,19 @@ func TestSFTPListingDialsFewConnections(t *testing.T) {
 	}
 	if dialled := proxy.Accepted() - opened; dialled > sftpListers-1 {
 		t.Errorf("listing opened %d more SSH connections, want at most %d", dialled, sftpListers-1)
+	}
+}
+
+// TestQuickDials holds that strata's pacing of SSH dials reaches rclone's
+// SFTP backend: the field it replaces is there, of the type it sets. A
+// newer rclone that renamed it fails here rather than dialling slowly.
+func TestQuickDials(t *testing.T) {
+	f := &rsftp.Fs{}
+	if !quickDials(context.Background(), f) {
+		t.Fatal("quickDials found no pacer field of type *fs.Pacer in rclone's sftp.Fs")
+	}
+	p, ok := unexportedField[*fs.Pacer](reflect.ValueOf(f).Elem(), "pacer")
+	if !ok || p == nil {
+		t.Fatalf("the pacer was not set: %v %v", p, ok)
 	}
 }
