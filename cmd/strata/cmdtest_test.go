@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmdtest"
+	"github.com/klauspost/compress/zstd"
 )
 
 var update = flag.Bool("update", false, "rewrite the .ct files of testscripts/ with the actual output")
@@ -275,12 +276,44 @@ func corruptCmd(args []string, _ string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		b[len(b)/2] ^= 0xff
+		if b, err = damage(m, b); err != nil {
+			return nil, err
+		}
 		if err := os.WriteFile(m, b, 0o644); err != nil {
 			return nil, err
 		}
 	}
 	return nil, nil
+}
+
+// damage returns b, the content of the file name, with one byte changed.
+// A chunk (a .zst file) stays a valid zstd frame of the same size whose
+// content differs by that byte, so that the damage is always the one only
+// the chunk's SHA-256 catches: a byte flipped in the frame itself is
+// caught sometimes by the decoder and sometimes only by the SHA-256,
+// depending on where it falls, and the chunks' bytes (their tar headers
+// name a temporary directory) vary from run to run.
+func damage(name string, b []byte) ([]byte, error) {
+	if !strings.HasSuffix(name, ".zst") {
+		b[len(b)/2] ^= 0xff
+		return b, nil
+	}
+	dec, err := zstd.NewReader(nil)
+	if err != nil {
+		return nil, err
+	}
+	defer dec.Close()
+	data, err := dec.DecodeAll(b, nil)
+	if err != nil || len(data) == 0 {
+		return nil, fmt.Errorf("corrupt: %s is not a chunk's zstd frame: %v", name, err)
+	}
+	data[len(data)/2] ^= 0xff
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		return nil, err
+	}
+	defer enc.Close()
+	return enc.EncodeAll(data, nil), nil
 }
 
 // rmglobCmd removes every path matching GLOB.
