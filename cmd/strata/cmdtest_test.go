@@ -254,8 +254,8 @@ func digestTree(root string) (string, error) {
 	return buf.String(), err
 }
 
-// corruptCmd flips one byte in the middle of every file matching GLOB (of
-// the first one only, in name order, with -first).
+// corruptCmd changes one byte of every file matching GLOB (of the first one
+// only, in name order, with -first): see damage.
 func corruptCmd(args []string, _ string) ([]byte, error) {
 	first := len(args) == 2 && args[0] == "-first" // only the first match, in name order
 	if first {
