@@ -492,12 +492,15 @@ func TestRemoteServerDownAtStart(t *testing.T) {
 	mustExit0(t, c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve"), "first apply")
 	c.sftp.Stop()
 
+	// A snapshot's ID is its second: an apply in the second of the first
+	// snapshot would find it there and take none (a warning).
+	nextSecond()
 	res := c.strata(t, 3*time.Minute, nil, "apply", "--auto-approve", "--snapshot", "app")
 	if res.code != 1 || !strings.Contains(res.stderr, `"sftp"`) || !strings.Contains(res.stderr, "cannot connect") {
 		t.Fatalf("apply with the SFTP server down: want exit 1 naming it, got %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if n := countOf(filesUnder(t, filepath.Join(c.dir, "origin")), isManifest); n != 2 {
-		t.Fatalf("the local tier holds %d snapshots with the SFTP server down, want 2 (the new one taken)", n)
+		t.Fatalf("the local tier holds %d snapshots with the SFTP server down, want 2 (the new one taken)\n%s%s", n, res.stdout, res.stderr)
 	}
 	out := filepath.Join(t.TempDir(), "restored")
 	mustExit0(t, c.strata(t, time.Minute, nil, "restore", "app", "--from", "local", "--to", out), "restore with SFTP down")
@@ -510,6 +513,13 @@ func TestRemoteServerDownAtStart(t *testing.T) {
 	if n := countOf(filesUnder(t, filepath.Join(c.sftp.Dir, "backup")), isManifest); n != 2 {
 		t.Fatalf("the SFTP tier holds %d snapshots after it came back, want 2", n)
 	}
+}
+
+// nextSecond sleeps until the clock is in the next whole second (at most
+// one second): a snapshot taken from then on has a later ID than any taken
+// before the call.
+func nextSecond() {
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 }
 
 func isManifest(p string) bool { return strings.HasSuffix(p, "/manifest.json") }
