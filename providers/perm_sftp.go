@@ -73,22 +73,31 @@ func newSFTPPerm(f *rsftp.Fs) (*sftpPerm, error) {
 // returns false when there is no such field of that type.
 func unexportedField[T any](v reflect.Value, name string) (T, bool) {
 	var zero T
-	f := v.FieldByName(name)
-	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() || !f.CanAddr() {
+	f, ok := fieldOf[T](v, name)
+	if !ok {
 		return zero, false
 	}
-	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(T), true
+	return f.Interface().(T), true
 }
 
 // setUnexportedField sets the field name of the struct v to x when it is
 // of x's type, and reports whether it did.
 func setUnexportedField[T any](v reflect.Value, name string, x T) bool {
+	f, ok := fieldOf[T](v, name)
+	if ok {
+		f.Set(reflect.ValueOf(x))
+	}
+	return ok
+}
+
+// fieldOf is the field name of the struct v, of type T, made readable and
+// settable; false when there is no such field of that type.
+func fieldOf[T any](v reflect.Value, name string) (reflect.Value, bool) {
 	f := v.FieldByName(name)
 	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() || !f.CanAddr() {
-		return false
+		return reflect.Value{}, false
 	}
-	reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(x))
-	return true
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem(), true
 }
 
 func (s *sftpPerm) isDir(ctx context.Context, p string) (bool, error) {
