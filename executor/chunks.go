@@ -225,7 +225,8 @@ func readChunkListAt(ctx context.Context, st providers.Store, p string) ([]snaps
 }
 
 // readList reads a snapshot's chunks.txt and data.tar.sha256 and checks
-// them against its manifest m.
+// them against its manifest m; the list is sealed when m records the
+// digest of chunks.txt (and so it matched).
 func readList(ctx context.Context, st providers.Store, dir string, m *snapshot.Manifest) (snapshot.ChunkList, error) {
 	chunks, err := readChunkList(ctx, st, dir)
 	if err != nil {
@@ -243,6 +244,7 @@ func readList(ctx context.Context, st providers.Store, dir string, m *snapshot.M
 	if err := m.CheckList(l); err != nil {
 		return l, permanent{fmt.Errorf("%s at %s: %v", dir, st.Name(), err)}
 	}
+	l.Sealed = m.ChunksSHA256 != ""
 	return l, nil
 }
 

@@ -256,3 +256,41 @@ func TestRestoreFallsBackPerChunk(t *testing.T) {
 		t.Errorf("the fallback is not said: %q", stats.Warnings)
 	}
 }
+
+// TestRestoreRefusesADamagedChunkList: chunks.txt with two of its lines
+// swapped names good chunks, as many and as large, in the wrong order. The
+// manifest's digest of the list (chunks_sha256) catches it before anything
+// is written, and the restore takes the next copy's list instead.
+func TestRestoreRefusesADamagedChunkList(t *testing.T) {
+	e := newEnv(t, twoTiers)
+	addBigFile(t, e)
+	if rep := e.apply(t, t0); !rep.OK() {
+		t.Fatal(rep.Results)
+	}
+	dir := "app/2026/11/21/030000Z"
+	list := filepath.Join(e.dir, "store", "secondary", dir, snapshot.ChunkListName)
+	b, err := os.ReadFile(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) < 3 || lines[0] == lines[1] {
+		t.Fatalf("want two different chunks to swap, chunks.txt is %q", b)
+	}
+	lines[0], lines[1] = lines[1], lines[0]
+	writeMode(t, list, []byte(strings.Join(lines, "")))
+
+	target := t.TempDir()
+	one := []executor.CopyAt{{Store: e.stores["secondary"], Dir: dir}}
+	_, _, err = executor.Restore(context.Background(), one, target, snapshot.ExtractOptions{})
+	if err == nil || !strings.Contains(err.Error(), "chunks.txt has SHA-256") || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("restore of a reordered chunk list: got %v, want the list refused as damaged", err)
+	}
+	if entries, _ := os.ReadDir(target); len(entries) != 0 {
+		t.Errorf("the refused restore wrote %d entries into the target", len(entries))
+	}
+	both := append(one, executor.CopyAt{Store: e.stores["primary"], Dir: dir})
+	if _, _, err := executor.Restore(context.Background(), both, t.TempDir(), snapshot.ExtractOptions{}); err != nil {
+		t.Fatalf("restore with the other copy's list: %v", err)
+	}
+}

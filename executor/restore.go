@@ -25,8 +25,10 @@ const restoreParallel = planner.DefaultTransfers
 // chunk list come from the first copy that has readable ones; its chunks
 // are fetched in parallel, each checked against its ID, and a chunk that is
 // missing or damaged at one copy's destination is fetched from the next
-// copy's instead (each such fallback is a warning in the stats); the whole
-// stream is checked against its digest. Nothing
+// copy's instead (each such fallback is a warning in the stats). The whole
+// stream is checked against its digest, or, when the manifest seals the
+// chunk list (snapshot.ChunkList.Sealed), the list against the manifest
+// before anything is written, which proves the same. Nothing
 // is ever written outside target. When no copy holds a good chunk, it stops
 // with the *snapshot.DigestError of the last.
 func Restore(ctx context.Context, copies []CopyAt, target string, opts snapshot.ExtractOptions) (*snapshot.Manifest, *snapshot.ExtractStats, error) {

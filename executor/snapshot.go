@@ -103,7 +103,8 @@ func (e *Executor) writeArchive(ctx context.Context, res *Result, in *planner.Sn
 		Host: e.host, StrataVersion: e.opts.Version, Created: start.UTC(),
 		Duration: time.Since(start).Seconds(), Source: out.Summary, Compression: "zstd",
 		Encryption: in.Encryption, Chunker: snapshot.Chunker(), Chunks: len(out.Chunks), Size: out.Size,
-		Added: out.Added, AddedChunks: out.AddedChunks, SHA256: out.SHA256, Warnings: out.Warnings,
+		Added: out.Added, AddedChunks: out.AddedChunks, SHA256: out.SHA256,
+		ChunksSHA256: snapshot.ChunkListDigest(out.Chunks), Warnings: out.Warnings,
 	}
 	res.Warnings = out.Warnings
 	if err := commit(ctx, st, dir, out.List(), m, nil); err != nil {

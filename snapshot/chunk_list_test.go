@@ -37,6 +37,19 @@ func TestChunkListRoundTrip(t *testing.T) {
 	}
 }
 
+// TestChunkListDigest: the digest is that of chunks.txt as written.
+func TestChunkListDigest(t *testing.T) {
+	for _, chunks := range [][]ChunkRef{
+		{{ID: ChunkID{1}, Size: 1}},
+		{{ID: ChunkID{0xff}, Size: MaxChunkSize}, {ID: ChunkID{2, 3}, Size: 4096}, {ID: ChunkID{0xff}, Size: MaxChunkSize}},
+	} {
+		want := sha256.Sum256(FormatChunkList(chunks))
+		if got := ChunkListDigest(chunks); got != hex.EncodeToString(want[:]) {
+			t.Errorf("ChunkListDigest = %s, the SHA-256 of chunks.txt is %x", got, want)
+		}
+	}
+}
+
 func TestParseChunkListRefuses(t *testing.T) {
 	for _, tc := range []struct{ name, text, want string }{
 		{"empty", "", "empty"},

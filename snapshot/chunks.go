@@ -111,6 +111,12 @@ type ChunkRef struct {
 type ChunkList struct {
 	Chunks []ChunkRef
 	SHA256 string // hex digest of the whole stream
+	// Sealed says Chunks matched the digest of chunks.txt that the
+	// snapshot's manifest records (Manifest.ChunksSHA256). Then chunks that
+	// each match their ID make up the stream SHA256 names, and ReadChunks
+	// does not hash the stream again: a second SHA-256 over every byte that
+	// would prove nothing more.
+	Sealed bool
 }
 
 // Size is the length of the whole stream.
@@ -133,6 +139,21 @@ func FormatChunkList(chunks []ChunkRef) []byte {
 		b = append(b, '\n')
 	}
 	return b
+}
+
+// ChunkListDigest is the hex SHA-256 of FormatChunkList(chunks), computed
+// a line at a time (a large list is never formatted whole).
+func ChunkListDigest(chunks []ChunkRef) string {
+	h := sha256.New()
+	line := make([]byte, 0, 2*sha256.Size+24)
+	for _, c := range chunks {
+		line = hex.AppendEncode(line[:0], c.ID[:])
+		line = append(line, ' ')
+		line = strconv.AppendInt(line, c.Size, 10)
+		line = append(line, '\n')
+		h.Write(line)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // ParseChunkList parses chunks.txt strictly: at least one line, every line

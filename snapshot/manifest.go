@@ -37,6 +37,12 @@ type Manifest struct {
 	Added       int64  `json:"bytes_added"`
 	AddedChunks int    `json:"chunks_added"`
 	SHA256      string `json:"sha256"` // hex digest of the whole tar stream
+	// ChunksSHA256 is the hex digest of chunks.txt as written (absent in
+	// manifests written before strata recorded it). It seals the list: a
+	// list that matches it, of chunks that each match their ID, is the
+	// stream that SHA256 names, so a restore need not hash the stream
+	// again (ChunkList.Sealed).
+	ChunksSHA256 string `json:"chunks_sha256,omitempty"`
 	// Warnings say what the snapshot left out or kept imperfectly: files that
 	// changed, shrank, grew or vanished while read, unreadable or skipped paths.
 	Warnings []string `json:"warnings,omitempty"`
@@ -83,12 +89,15 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest: invalid size %d or bytes added %d", m.Size, m.Added)
 	case !isHexDigest(m.SHA256):
 		return nil, fmt.Errorf("manifest: invalid sha256 %q", m.SHA256)
+	case m.ChunksSHA256 != "" && !isHexDigest(m.ChunksSHA256):
+		return nil, fmt.Errorf("manifest: invalid chunks_sha256 %q", m.ChunksSHA256)
 	}
 	return &m, nil
 }
 
 // CheckList checks that a snapshot's chunks.txt and data.tar.sha256 agree
-// with its manifest: the chunk count, the size and the stream digest.
+// with its manifest: the chunk count, the size, the stream digest and, when
+// the manifest records one, the digest of chunks.txt itself.
 func (m *Manifest) CheckList(l ChunkList) error {
 	switch {
 	case len(l.Chunks) != m.Chunks:
@@ -97,6 +106,11 @@ func (m *Manifest) CheckList(l ChunkList) error {
 		return fmt.Errorf("%s adds up to %d bytes, %s says %d", ChunkListName, l.Size(), ManifestName, m.Size)
 	case l.SHA256 != m.SHA256:
 		return fmt.Errorf("%s says %s, %s says %s", StreamSumName, l.SHA256, ManifestName, m.SHA256)
+	case m.ChunksSHA256 != "":
+		if got := ChunkListDigest(l.Chunks); got != m.ChunksSHA256 {
+			return fmt.Errorf("%s has SHA-256 %s, %s says %s (chunks_sha256): the list is damaged",
+				ChunkListName, got, ManifestName, m.ChunksSHA256)
+		}
 	}
 	return nil
 }

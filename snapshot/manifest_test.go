@@ -26,6 +26,7 @@ func TestManifestRoundTrip(t *testing.T) {
 		Duration: 12.5, Source: SourceSummary{Paths: []string{"/a"}, Files: 3, Dirs: 1, Bytes: 99, Hooks: []string{"dump-db"}},
 		Compression: "zstd", Encryption: "none",
 		Chunker: Chunker(), Chunks: 2, Size: 42, Added: 40, AddedChunks: 1, SHA256: digestA,
+		ChunksSHA256: digestB,
 	}
 	b, err := m.Marshal()
 	mustDo(t, err)
@@ -42,19 +43,20 @@ func TestManifestRoundTrip(t *testing.T) {
 func TestParseManifestRejects(t *testing.T) {
 	edit := func(old, new string) string { return strings.Replace(validManifestJSON, old, new, 1) }
 	for name, in := range map[string]string{
-		"empty":        "",
-		"garbage":      "\x00\xff{",
-		"array":        "[]",
-		"no version":   edit(`"format_version":2`, `"format_version":0`),
-		"future":       edit(`"format_version":2`, `"format_version":3`),
-		"bad id":       edit(`"2026-11-21T02:00:00Z","host"`, `"tomorrow","host"`),
-		"no chunker":   edit(`"chunker":"fastcdc-v1.0.0"`, `"chunker":""`),
-		"no chunks":    edit(`"chunks":3`, `"chunks":0`),
-		"added more":   edit(`"chunks_added":1`, `"chunks_added":4`),
-		"negative":     edit(`"size":15`, `"size":-5`),
-		"neg added":    edit(`"bytes_added":7`, `"bytes_added":-7`),
-		"bad digest":   edit(`"sha256":"`+digestA, `"sha256":"`+strings.ToUpper(digestA)),
-		"short digest": edit(`"sha256":"`+digestA+`"}`, `"sha256":"abc"}`),
+		"empty":         "",
+		"garbage":       "\x00\xff{",
+		"array":         "[]",
+		"no version":    edit(`"format_version":2`, `"format_version":0`),
+		"future":        edit(`"format_version":2`, `"format_version":3`),
+		"bad id":        edit(`"2026-11-21T02:00:00Z","host"`, `"tomorrow","host"`),
+		"no chunker":    edit(`"chunker":"fastcdc-v1.0.0"`, `"chunker":""`),
+		"no chunks":     edit(`"chunks":3`, `"chunks":0`),
+		"added more":    edit(`"chunks_added":1`, `"chunks_added":4`),
+		"negative":      edit(`"size":15`, `"size":-5`),
+		"neg added":     edit(`"bytes_added":7`, `"bytes_added":-7`),
+		"bad digest":    edit(`"sha256":"`+digestA, `"sha256":"`+strings.ToUpper(digestA)),
+		"short digest":  edit(`"sha256":"`+digestA+`"}`, `"sha256":"abc"}`),
+		"bad list seal": edit(`"sha256":"`+digestA+`"}`, `"sha256":"`+digestA+`","chunks_sha256":"xyz"}`),
 	} {
 		if _, err := ParseManifest([]byte(in)); err == nil {
 			t.Errorf("%s: ParseManifest accepted %s", name, in)
@@ -84,5 +86,21 @@ func TestManifestCheckList(t *testing.T) {
 		if err := m.CheckList(bad); err == nil {
 			t.Errorf("%s: CheckList accepted %+v", name, bad)
 		}
+	}
+}
+
+// TestManifestSealsList: a manifest that records the digest of chunks.txt
+// refuses a list that differs only in the order of its chunks (the count,
+// the size and data.tar.sha256 all agree).
+func TestManifestSealsList(t *testing.T) {
+	a, b := ChunkRef{ID: ChunkID{1}, Size: 10}, ChunkRef{ID: ChunkID{2}, Size: 20}
+	l := ChunkList{Chunks: []ChunkRef{a, b}, SHA256: digestA}
+	m := &Manifest{Chunks: 2, Size: 30, SHA256: digestA, ChunksSHA256: ChunkListDigest(l.Chunks)}
+	if err := m.CheckList(l); err != nil {
+		t.Errorf("the sealed list itself: %v", err)
+	}
+	swapped := ChunkList{Chunks: []ChunkRef{b, a}, SHA256: digestA}
+	if err := m.CheckList(swapped); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("a reordered list: got %v, want it refused as damaged", err)
 	}
 }
