@@ -26,9 +26,9 @@ const maxFrameSize = MaxChunkSize + MaxChunkSize/8
 // decompressed and yielded in order. Each chunk is checked against its ID
 // and size before any of it is yielded, and the whole stream against
 // list.SHA256 at its end, unless the list is sealed (ChunkList.Sealed: the
-// chunks' own checks prove the stream then): a mismatch is a *DigestError naming the chunk (its
-// ChunkPath) or the stream (StreamSumName) instead of io.EOF. Errors are
-// sticky; Close stops the fetches and waits for them.
+// chunks' own checks prove the stream then). A mismatch is a *DigestError
+// naming the chunk (its ChunkPath) or the stream (StreamSumName) instead of
+// io.EOF. Errors are sticky; Close stops the fetches and waits for them.
 func ReadChunks(ctx context.Context, list ChunkList, fetch ChunkFetch, parallel int) io.ReadCloser {
 	return ReadChunksFrom(ctx, list, []ChunkFetch{fetch}, parallel)
 }
@@ -212,7 +212,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 			r.hash.Write(p[:n])
 		}
 		if r.off == len(r.cur.data) {
-			putBuf(r.cur.data) // copied out, and hashed
+			putBuf(r.cur.data) // copied out (and hashed, unless sealed)
 			r.cur = nil
 			<-r.slots
 		}
