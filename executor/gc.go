@@ -3,6 +3,7 @@ package executor
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -230,11 +231,21 @@ func (e *Executor) gcCutoff(ctx context.Context, st providers.Store, leasePaths 
 
 // markReferenced reads every chunks.txt of the listing, strictly, and marks
 // the chunks they reference (a bit per chunk). The first file that cannot
-// be read or parsed stops it, named in the error.
+// be read or parsed, or that fails its manifest's seal (checkSeal), stops
+// it, named in the error.
 func markReferenced(ctx context.Context, st providers.Store, l *gcListing, r *GCResult) ([]bool, error) {
 	referenced := make([]bool, len(l.chunks))
 	var firstErr error
-	err := eachChunkList(ctx, st, l.lists, func(_ string, refs []snapshot.ChunkRef, err error) bool {
+	read := func(ctx context.Context, p string) ([]snapshot.ChunkRef, error) {
+		refs, err := readChunkListAt(ctx, st, p)
+		if err == nil {
+			if _, complete := slices.BinarySearch(l.complete, path.Dir(p)); complete {
+				err = checkSeal(ctx, st, path.Dir(p), refs)
+			}
+		}
+		return refs, err
+	}
+	err := eachList(ctx, l.lists, read, func(_ string, refs []snapshot.ChunkRef, err error) bool {
 		if err != nil {
 			firstErr = err
 			return false
@@ -250,12 +261,42 @@ func markReferenced(ctx context.Context, st providers.Store, l *gcListing, r *GC
 	return referenced, firstErr
 }
 
+// checkSeal checks the chunks refs of the chunks.txt in the complete
+// snapshot directory dir against the digest its manifest records of it
+// (chunks_sha256). A list that parses but fails its seal is damaged, and
+// may no longer name chunks the snapshot needs: gc must not take it at its
+// word. A manifest without a seal, or one this strata cannot parse (another
+// version's), has nothing to check; one that cannot be read fails, as an
+// unreadable chunks.txt does.
+func checkSeal(ctx context.Context, st providers.Store, dir string, refs []snapshot.ChunkRef) error {
+	m, _, err := readManifest(ctx, st, dir)
+	var p permanent
+	switch {
+	case errors.Is(err, providers.ErrNotFound) || errors.As(err, &p):
+		return nil // purged meanwhile, or not a manifest this strata reads
+	case err != nil:
+		return fmt.Errorf("cannot read %s: %w", path.Join(dir, snapshot.ManifestName), err)
+	case m.ChunksSHA256 == "" || snapshot.ChunkListDigest(refs) == m.ChunksSHA256:
+		return nil
+	}
+	return permanent{fmt.Errorf("%s does not match the chunks_sha256 of its %s: the list is damaged "+
+		"('strata verify' marks the copy, and the next apply repairs it from a healthy one)",
+		path.Join(dir, snapshot.ChunkListName), snapshot.ManifestName)}
+}
+
 // eachChunkList reads the chunks.txt at each of paths, gcReaders at a time,
 // and calls fn (serially, in no set order) with each one's chunks or the
 // error that reading or parsing it gave. fn returning false stops the
 // reading. It returns ctx's error when ctx ended before every list was
 // given to fn.
 func eachChunkList(ctx context.Context, st providers.Store, paths []string,
+	fn func(p string, refs []snapshot.ChunkRef, err error) bool) error {
+	read := func(ctx context.Context, p string) ([]snapshot.ChunkRef, error) { return readChunkListAt(ctx, st, p) }
+	return eachList(ctx, paths, read, fn)
+}
+
+// eachList is eachChunkList with its own way to read a list.
+func eachList(ctx context.Context, paths []string, read func(context.Context, string) ([]snapshot.ChunkRef, error),
 	fn func(p string, refs []snapshot.ChunkRef, err error) bool) error {
 	var (
 		mu      sync.Mutex
@@ -273,7 +314,7 @@ func eachChunkList(ctx context.Context, st providers.Store, paths []string,
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			refs, err := readChunkListAt(inner, st, p)
+			refs, err := read(inner, p)
 			mu.Lock()
 			defer mu.Unlock()
 			if stopped || inner.Err() != nil {

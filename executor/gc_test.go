@@ -54,7 +54,14 @@ func putSnapshot(t *testing.T, st providers.Store, dir string, seed uint64, comp
 	providertest.Write(t, st, path.Join(dir, snapshot.ChunkListName), snapshot.FormatChunkList(res.Chunks))
 	providertest.Write(t, st, path.Join(dir, snapshot.StreamSumName), snapshot.FormatStreamSum(res.SHA256))
 	if complete {
-		providertest.Write(t, st, path.Join(dir, snapshot.ManifestName), []byte(`{"format_version":2}`))
+		id, _ := snapshot.ParseID("2026-11-21T02:00:00Z")
+		m := &snapshot.Manifest{FormatVersion: snapshot.FormatVersion, App: "app", ID: id, Chunker: snapshot.Chunker(),
+			Chunks: len(res.Chunks), Size: res.Size, SHA256: res.SHA256, ChunksSHA256: snapshot.ChunkListDigest(res.Chunks)}
+		b, err := m.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		providertest.Write(t, st, path.Join(dir, snapshot.ManifestName), b)
 	}
 	ids := make([]snapshot.ChunkID, len(res.Chunks))
 	for i, c := range res.Chunks {
@@ -209,6 +216,20 @@ func testGC(t *testing.T, st providers.Store) {
 	if err := st.Delete(ctx, bad); err != nil {
 		t.Fatal(err)
 	}
+
+	// A list that still parses but fails its manifest's seal may have lost
+	// chunks its snapshot needs: here its last line.
+	sealed := "app/2026/11/20/020000Z/" + snapshot.ChunkListName
+	intact := providertest.Read(t, st, sealed)
+	lines := strings.SplitAfter(strings.TrimSuffix(string(intact), "\n"), "\n")
+	providertest.Write(t, st, sealed, []byte(strings.Join(lines[:len(lines)-1], "")))
+	r = runGC(t, st, 0, false)
+	if r.Status != executor.Failed || !strings.Contains(r.Error, sealed) || !strings.Contains(r.Error, "damaged") ||
+		!strings.Contains(r.Error, "deleted nothing") {
+		t.Errorf("gc with a chunks.txt that fails its seal: want failed naming %s; got %s %s", sealed, r.Status, r.Error)
+	}
+	wantUnchanged(t, st, before, "gc with a chunks.txt that fails its seal")
+	providertest.Write(t, st, sealed, intact)
 
 	r = runGC(t, st, 0, true)
 	if r.Status != executor.Done || r.GC.Deleted == 0 || len(r.GC.WouldDelete) != r.GC.Deleted {
