@@ -115,12 +115,15 @@ func (ap *appPlan) newLocPlan(t *spec.Tier, d *spec.Destination, idx int) *locPl
 
 // sortedCopies returns cs oldest first, copying only when it is not.
 func sortedCopies(cs []Copy) []Copy {
-	byTime := func(a, b Copy) int { return a.ID.Time().Compare(b.ID.Time()) }
-	if slices.IsSortedFunc(cs, byTime) {
+	sorted := true
+	for i := 1; i < len(cs) && sorted; i++ { // by index: a Copy is large to pass around
+		sorted = !cs[i].ID.Time().Before(cs[i-1].ID.Time())
+	}
+	if sorted {
 		return cs
 	}
 	cs = slices.Clone(cs)
-	slices.SortStableFunc(cs, byTime)
+	slices.SortStableFunc(cs, func(a, b Copy) int { return a.ID.Time().Compare(b.ID.Time()) })
 	return cs
 }
 
@@ -272,11 +275,10 @@ func (tp *tierPlan) mask(sec int64) keepRule {
 
 // find returns the copy of sec at the location, or nil.
 func (lp *locPlan) find(sec int64) *Copy {
-	i, ok := slices.BinarySearchFunc(lp.copies, sec, func(c Copy, s int64) int { return cmp.Compare(secOf(&c), s) })
-	if !ok {
-		return nil
+	if i := lp.index(sec); i >= 0 {
+		return &lp.copies[i]
 	}
-	return &lp.copies[i]
+	return nil
 }
 
 // pendingAt returns the pending copy of sec at the location, or nil;

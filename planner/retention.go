@@ -1,8 +1,8 @@
 package planner
 
 import (
-	"cmp"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/stratabackup/strata/snapshot"
@@ -92,11 +92,13 @@ func (r *Retention) Snapshots(next time.Time) []Retained {
 	return out
 }
 
-// index is the index of the copy of sec at the location, or -1.
+// index is the index of the copy of sec at the location, or -1. It
+// searches by index (sort.Search): slices.BinarySearchFunc would copy a
+// Copy, a large struct, at every step.
 func (lp *locPlan) index(sec int64) int {
-	i, ok := slices.BinarySearchFunc(lp.copies, sec, func(c Copy, s int64) int { return cmp.Compare(secOf(&c), s) })
-	if !ok {
-		return -1
+	i := sort.Search(len(lp.copies), func(i int) bool { return secOf(&lp.copies[i]) >= sec })
+	if i < len(lp.copies) && secOf(&lp.copies[i]) == sec {
+		return i
 	}
-	return i
+	return -1
 }

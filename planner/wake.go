@@ -19,12 +19,15 @@ type Wakeup struct {
 
 // wakeAt keeps the earliest wake-up; ties keep the first reason.
 func (b *builder) wakeAt(at time.Time, reason string) {
-	if at.IsZero() {
-		return
-	}
-	if b.wakeup == nil || at.Before(b.wakeup.At) {
+	if b.wakesEarlier(at) {
 		b.wakeup = &Wakeup{At: at.UTC(), Reason: reason}
 	}
+}
+
+// wakesEarlier says whether wakeAt(at, …) would keep at: a caller with a
+// reason to format (one per copy) asks first.
+func (b *builder) wakesEarlier(at time.Time) bool {
+	return !at.IsZero() && (b.wakeup == nil || at.Before(b.wakeup.At))
 }
 
 // wakeForSchedule records app's next schedule tick after now (or the
@@ -61,7 +64,9 @@ func (ap *appPlan) wakeForVerify(tp *tierPlan, lp *locPlan, c *Copy, verified bo
 	} else {
 		at = nextSampled(v, ap.app.Name, lp.loc, c, last, last.Add(v.Every))
 	}
-	ap.wakeAt(at, fmt.Sprintf("verification of %s %s at %s", ap.app.Name, c.ID, lp.loc))
+	if ap.wakesEarlier(at) {
+		ap.wakeAt(at, fmt.Sprintf("verification of %s %s at %s", ap.app.Name, c.ID, lp.loc))
+	}
 }
 
 // wakeForNewCopy records when a copy this plan writes and verifies at once
