@@ -97,13 +97,14 @@ func Acquire(ctx context.Context, stores Stores) (*Leases, error) {
 	return ls, nil
 }
 
-// abandonedLeaseWrite is how old a temporary lease object must be to count
+// AbandonedLeaseWrite is how old a temporary lease object must be to count
 // as abandoned whatever it holds: writing a lease takes well under a second.
-const abandonedLeaseWrite = 10 * time.Second
+// (A younger one may be another apply's write in progress.)
+const AbandonedLeaseWrite = 10 * time.Second
 
 // cleanLeaseTemps deletes what a killed apply left of writing its lease: a
 // temporary object in the locks folder that names a dead holder of this
-// host, or that is older than abandonedLeaseWrite. It is not a lease, so
+// host, or that is older than AbandonedLeaseWrite. It is not a lease, so
 // deleting it can cost at most the lease write of an apply just starting
 // (which then fails and says so), never a lease in force. Errors are left
 // for the next apply.
@@ -116,7 +117,7 @@ func cleanLeaseTemps(ctx context.Context, st providers.Store) {
 		return nil
 	})
 	for _, e := range temps {
-		if time.Since(e.ModTime) > abandonedLeaseWrite || readLease(ctx, st, e.Path).Dead {
+		if time.Since(e.ModTime) > AbandonedLeaseWrite || readLease(ctx, st, e.Path).Dead {
 			_ = st.Delete(ctx, e.Path)
 		}
 	}
