@@ -133,12 +133,17 @@ func (l ChunkList) Size() int64 {
 func FormatChunkList(chunks []ChunkRef) []byte {
 	b := make([]byte, 0, len(chunks)*(2*sha256.Size+10))
 	for _, c := range chunks {
-		b = hex.AppendEncode(b, c.ID[:])
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, c.Size, 10)
-		b = append(b, '\n')
+		b = appendChunkLine(b, c)
 	}
 	return b
+}
+
+// appendChunkLine appends c's line of chunks.txt to b.
+func appendChunkLine(b []byte, c ChunkRef) []byte {
+	b = hex.AppendEncode(b, c.ID[:])
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, c.Size, 10)
+	return append(b, '\n')
 }
 
 // ChunkListDigest is the hex SHA-256 of FormatChunkList(chunks), computed
@@ -147,10 +152,7 @@ func ChunkListDigest(chunks []ChunkRef) string {
 	h := sha256.New()
 	line := make([]byte, 0, 2*sha256.Size+24)
 	for _, c := range chunks {
-		line = hex.AppendEncode(line[:0], c.ID[:])
-		line = append(line, ' ')
-		line = strconv.AppendInt(line, c.Size, 10)
-		line = append(line, '\n')
+		line = appendChunkLine(line[:0], c)
 		h.Write(line)
 	}
 	return hex.EncodeToString(h.Sum(nil))
