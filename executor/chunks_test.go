@@ -290,7 +290,13 @@ func TestRestoreRefusesADamagedChunkList(t *testing.T) {
 		t.Errorf("the refused restore wrote %d entries into the target", len(entries))
 	}
 	both := append(one, executor.CopyAt{Store: e.stores["primary"], Dir: dir})
-	if _, _, err := executor.Restore(context.Background(), both, t.TempDir(), snapshot.ExtractOptions{}); err != nil {
+	_, stats, err := executor.Restore(context.Background(), both, t.TempDir(), snapshot.ExtractOptions{})
+	if err != nil {
 		t.Fatalf("restore with the other copy's list: %v", err)
+	}
+	// Healed, but never silently: the warning names both copies.
+	if len(stats.Warnings) != 1 || !strings.Contains(stats.Warnings[0], "copy at secondary could not be used") ||
+		!strings.Contains(stats.Warnings[0], "the one at primary was used instead") {
+		t.Errorf("the other copy's list is used without saying so: %q", stats.Warnings)
 	}
 }

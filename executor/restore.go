@@ -32,13 +32,12 @@ const restoreParallel = planner.DefaultTransfers
 // is ever written outside target. When no copy holds a good chunk, it stops
 // with the *snapshot.DigestError of the last.
 func Restore(ctx context.Context, copies []CopyAt, target string, opts snapshot.ExtractOptions) (*snapshot.Manifest, *snapshot.ExtractStats, error) {
-	m, l, err := firstList(ctx, copies)
+	m, l, healed, err := firstList(ctx, copies)
 	if err != nil {
 		return nil, nil, err
 	}
 	stores, fetch := fetches(copies)
 	var mu sync.Mutex
-	var healed []string
 	fallback := func(id snapshot.ChunkID, i int, err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -58,26 +57,39 @@ func Restore(ctx context.Context, copies []CopyAt, target string, opts snapshot.
 }
 
 // firstList reads the manifest and chunk list of the first copy that has
-// good ones.
-func firstList(ctx context.Context, copies []CopyAt) (*snapshot.Manifest, snapshot.ChunkList, error) {
+// good ones. Each copy passed over is a warning: a restore that heals
+// itself says so, never silently.
+func firstList(ctx context.Context, copies []CopyAt) (*snapshot.Manifest, snapshot.ChunkList, []string, error) {
 	var errs []error
 	for _, c := range copies {
 		m, _, err := readManifest(ctx, c.Store, c.Dir)
 		if err == nil {
 			var l snapshot.ChunkList
 			if l, err = readList(ctx, c.Store, c.Dir, m); err == nil {
-				return m, l, nil
+				return m, l, passedOver(copies, errs, c.Store.Name()), nil
 			}
 		}
 		if ctx.Err() != nil {
-			return nil, snapshot.ChunkList{}, ctx.Err()
+			return nil, snapshot.ChunkList{}, nil, ctx.Err()
 		}
 		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
-		return nil, snapshot.ChunkList{}, errors.New("no copy to restore from")
+		return nil, snapshot.ChunkList{}, nil, errors.New("no copy to restore from")
 	}
-	return nil, snapshot.ChunkList{}, errors.Join(errs...)
+	return nil, snapshot.ChunkList{}, nil, errors.Join(errs...)
+}
+
+// passedOver words the warnings for the first len(errs) copies, whose
+// manifest or chunk list could not be used, the list at used being used
+// instead.
+func passedOver(copies []CopyAt, errs []error, used string) []string {
+	var out []string
+	for i, err := range errs {
+		out = append(out, fmt.Sprintf("the manifest or chunk list of the copy at %s could not be used (%v); the one at %s was used instead "+
+			"('strata verify' marks that copy, and the next apply repairs it)", copies[i].Store.Name(), err, used))
+	}
+	return out
 }
 
 // fetches are the chunk stores of copies' destinations, in their order,
